@@ -1,0 +1,369 @@
+package io.tlalign.model.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import io.tlalign.model.EngineSetup;
+import io.tlalign.model.NoGrad;
+import io.tlalign.model.label.LabelPropagation;
+import io.tlalign.model.label.SoftTargetLoss;
+import io.tlalign.model.label.SoftTargets;
+import io.tlalign.model.optim.AdamW;
+import io.tlalign.model.state.NamedTensor;
+import io.tlalign.model.state.TrainingState;
+import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitModel;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A model, its optimizer and the TL-Align training step: the unit the training operator keeps in
+ * its state (Xiao et al., "Token-Label Alignment for Vision Transformers", ICCV 2023).
+ *
+ * <p>One step: forward with a gradient collector, the target (TL-Align, CutMix or plain), the
+ * soft-target cross-entropy, backward, then AdamW. A non-finite loss or gradient norm never reaches
+ * the parameters: the step is refused and counted, parameters and moments stay as they were, and
+ * the gradients are zeroed.
+ *
+ * <p>Memory: the parameters live in the model's manager, the moments in the optimizer's; every
+ * array of a step lives in a per-step child manager closed when the step ends.
+ *
+ * <p>Determinism: the same config, seed and batches give bit-identical parameters on CPU with a
+ * fixed intra-op thread count (see {@link EngineSetup}); the step has no random ops (no dropout),
+ * so it draws nothing from the engine's generator.
+ *
+ * <p>Threads: use a session from one thread at a time. DJL's PyTorch gradient collector is one per
+ * JVM ({@code PtGradientCollector} refuses a second one while one is open), so two sessions in one
+ * JVM must not step at the same moment.
+ */
+public final class TrainingSession implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingSession.class);
+
+  /** Metadata keys written by {@link #captureState()}. */
+  public static final String META_SEED = "seed";
+
+  public static final String META_TARGET_MODE = "targetMode";
+  public static final String META_LABEL_SMOOTHING = "labelSmoothing";
+
+  private final TrainingConfig config;
+  private final VitModel model;
+  private final AdamW optimizer;
+  private final Engine engine;
+  private long refusedSteps;
+
+  private TrainingSession(TrainingConfig config, VitModel model, AdamW optimizer) {
+    this.config = config;
+    this.model = model;
+    this.optimizer = optimizer;
+    this.engine = Engine.getEngine(EngineSetup.ENGINE_NAME);
+  }
+
+  /** A fresh session: parameters initialised from {@code config.seed()}, optimizer at step 0. */
+  public static TrainingSession create(TrainingConfig config, Device device) {
+    Objects.requireNonNull(config, "config");
+    VitModel model = VitModel.create(config.model(), config.seed(), device);
+    try {
+      return new TrainingSession(config, model, new AdamW(config.optimizer()));
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /** A fresh session with {@code state} restored into it; see {@link #restore}. */
+  public static TrainingSession fromState(
+      TrainingConfig config, Device device, TrainingState state) {
+    TrainingSession session = create(config, device);
+    try {
+      session.restore(state);
+      return session;
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  public TrainingConfig config() {
+    return config;
+  }
+
+  public VitModel model() {
+    return model;
+  }
+
+  /** Applied (not refused) steps. */
+  public long stepCount() {
+    return optimizer.stepCount();
+  }
+
+  public long refusedSteps() {
+    return refusedSteps;
+  }
+
+  /** One training step on {@code batch}. */
+  public StepResult step(MixedBatch batch) {
+    VitConfig vit = config.model();
+    checkBatch(batch, vit);
+    PairList<String, Parameter> params = model.parameters();
+    int b = batch.batchSize();
+    try (NoGrad noGrad = NoGrad.enter();
+        NDManager sm = model.newStepManager()) {
+      AdamW.zeroGradients(params); // PyTorch accumulates; start from zero whatever came before
+      NDArray images =
+          sm.create(batch.pixels(), new Shape(b, batch.channels(), batch.height(), batch.width()));
+      NDArray initial = initialWeights(sm, batch); // [B, N, 2]
+      double lossValue;
+      double alignedShare;
+      try (GradientCollector collector = engine.newGradientCollector()) {
+        NDList out = model.forward(images, true); // logits [B, K], then L x [B, N, N]
+        NDArray logits = out.get(0);
+        NDArray finalWeights =
+            LabelPropagation.finalWeights(
+                initial, out.subList(1, out.size()), vit.pooling()); // [B, 2], no gradient
+        alignedShare = finalWeights.get(new NDIndex(":, 0")).mean().getFloat();
+        NDArray target = target(sm, batch, finalWeights); // [B, K]
+        NDArray loss = SoftTargetLoss.crossEntropy(logits, target); // []
+        lossValue = loss.getFloat();
+        if (Double.isFinite(lossValue)) {
+          collector.backward(loss);
+        }
+      }
+      if (!Double.isFinite(lossValue)) {
+        return refuse(batch, lossValue, Double.NaN, alignedShare, "non-finite loss " + lossValue);
+      }
+      double gradNorm = optimizer.clipGradients(params);
+      if (!Double.isFinite(gradNorm)) {
+        return refuse(
+            batch, lossValue, gradNorm, alignedShare, "non-finite gradient norm " + gradNorm);
+      }
+      double lr = optimizer.step(params);
+      AdamW.zeroGradients(params);
+      return new StepResult(
+          optimizer.stepCount(),
+          batch.batchIndex(),
+          b,
+          lossValue,
+          lr,
+          gradNorm,
+          batch.lambda(),
+          alignedShare,
+          false,
+          null,
+          refusedSteps);
+    }
+  }
+
+  private StepResult refuse(
+      MixedBatch batch, double loss, double gradNorm, double alignedShare, String reason) {
+    AdamW.zeroGradients(model.parameters());
+    refusedSteps++;
+    LOG.warn(
+        "refused step for batch {} ({}); parameters unchanged, {} refused so far",
+        batch.batchIndex(),
+        reason,
+        refusedSteps);
+    return new StepResult(
+        optimizer.stepCount(),
+        batch.batchIndex(),
+        batch.batchSize(),
+        loss,
+        optimizer.schedule().learningRate(optimizer.stepCount() + 1),
+        gradNorm,
+        batch.lambda(),
+        alignedShare,
+        true,
+        reason,
+        refusedSteps);
+  }
+
+  /** The initial token weights as [B, N, 2], shared tables broadcast over the batch. */
+  private static NDArray initialWeights(NDManager sm, MixedBatch batch) {
+    int n = batch.numTokens();
+    int b = batch.batchSize();
+    if (batch.sharedTokenWeights()) {
+      return sm.create(batch.tokenWeights(), new Shape(1, n, 2)).broadcast(b, n, 2);
+    }
+    return sm.create(batch.tokenWeights(), new Shape(b, n, 2));
+  }
+
+  private NDArray target(NDManager sm, MixedBatch batch, NDArray finalWeights) {
+    int k = config.model().numClasses();
+    double s = config.labelSmoothing();
+    return switch (config.targetMode()) {
+      case TLALIGN -> SoftTargets.mix(finalWeights, batch.labelsA(), batch.labelsB(), k, s);
+      case CUTMIX -> SoftTargets.cutMix(sm, batch.lambda(), batch.labelsA(), batch.labelsB(), k, s);
+      case NONE -> SoftTargets.plain(sm, batch.labelsA(), k, s);
+    };
+  }
+
+  private static void checkBatch(MixedBatch batch, VitConfig vit) {
+    if (batch.channels() != vit.channels()
+        || batch.height() != vit.imageHeight()
+        || batch.width() != vit.imageWidth()) {
+      throw new IllegalArgumentException(
+          "batch "
+              + batch.batchIndex()
+              + " has images of "
+              + batch.channels()
+              + "x"
+              + batch.height()
+              + "x"
+              + batch.width()
+              + " but preset "
+              + vit.name()
+              + " takes "
+              + vit.channels()
+              + "x"
+              + vit.imageHeight()
+              + "x"
+              + vit.imageWidth()
+              + "; resize the images or pick the matching preset");
+    }
+    if (batch.numTokens() != vit.numTokens()) {
+      throw new IllegalArgumentException(
+          "batch "
+              + batch.batchIndex()
+              + " carries token weights for "
+              + batch.numTokens()
+              + " tokens but preset "
+              + vit.name()
+              + " has "
+              + vit.numTokens()
+              + "; compute them with this preset's TokenLayout");
+    }
+    for (int[] labels : new int[][] {batch.labelsA(), batch.labelsB()}) {
+      for (int c : labels) {
+        if (c < 0 || c >= vit.numClasses()) {
+          throw new IllegalArgumentException(
+              "batch "
+                  + batch.batchIndex()
+                  + " has label "
+                  + c
+                  + " outside [0, "
+                  + vit.numClasses()
+                  + ") of preset "
+                  + vit.name());
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ state
+
+  /**
+   * Copies parameters, optimizer moments and counters to host memory, parameters in the model's
+   * order under their full names.
+   */
+  public TrainingState captureState() {
+    List<NamedTensor> tensors = new ArrayList<>();
+    for (Pair<String, Parameter> p : model.parameters()) {
+      NDArray a = p.getValue().getArray();
+      tensors.add(new NamedTensor(p.getKey(), a.getShape().getShape(), a.toFloatArray()));
+    }
+    return TrainingState.builder()
+        .setPreset(config.model().name())
+        .setStep(optimizer.stepCount())
+        .setParameters(tensors)
+        .optRefusedSteps(refusedSteps)
+        .optRngState(ByteBuffer.allocate(Long.BYTES).putLong(config.seed()).array())
+        .optOptimizer(optimizer.snapshot())
+        .optMetadata(META_SEED, Long.toString(config.seed()))
+        .optMetadata(META_TARGET_MODE, config.targetMode().name())
+        .optMetadata(META_LABEL_SMOOTHING, Double.toString(config.labelSmoothing()))
+        .build();
+  }
+
+  /**
+   * Replaces parameters, moments and counters with {@code state}. Everything is checked first (the
+   * preset, every parameter's name, order and shape, the optimizer's moments); nothing is changed
+   * when a check fails.
+   *
+   * @throws IllegalStateException for a state of another preset, naming both
+   * @throws IllegalArgumentException naming the first parameter that does not match
+   */
+  public void restore(TrainingState state) {
+    Objects.requireNonNull(state, "state");
+    state.requirePreset(config.model().name());
+    PairList<String, Parameter> params = model.parameters();
+    List<NamedTensor> saved = state.parameters();
+    if (saved.size() != params.size()) {
+      throw new IllegalArgumentException(
+          "training state holds "
+              + saved.size()
+              + " parameters but preset "
+              + config.model().name()
+              + " has "
+              + params.size()
+              + "; the state was written by a different model shape");
+    }
+    for (int i = 0; i < saved.size(); i++) {
+      NamedTensor t = saved.get(i);
+      String name = params.keyAt(i);
+      long[] shape = params.valueAt(i).getArray().getShape().getShape();
+      if (!t.name().equals(name)) {
+        throw new IllegalArgumentException(
+            "training state parameter "
+                + i
+                + " is '"
+                + t.name()
+                + "' but the model's is '"
+                + name
+                + "'; the state was written by a different model layout");
+      }
+      if (!Arrays.equals(t.shape(), shape)) {
+        throw new IllegalArgumentException(
+            "training state parameter '"
+                + name
+                + "' has shape "
+                + Arrays.toString(t.shape())
+                + " but the model's has "
+                + Arrays.toString(shape));
+      }
+    }
+    if (state.step() != state.optimizerStepCount()) {
+      throw new IllegalArgumentException(
+          "training state is at step "
+              + state.step()
+              + " but its optimizer at step "
+              + state.optimizerStepCount()
+              + "; a session writes both equal, so the state is not one of ours");
+    }
+    String mode = state.metadata().get(META_TARGET_MODE);
+    if (mode != null && !mode.equals(config.targetMode().name())) {
+      LOG.info(
+          "restoring a state trained with {} targets into a {} session", mode, config.targetMode());
+    }
+    // Validates the moments against the parameters and changes nothing when that fails.
+    optimizer.restore(state.optimizer(), params);
+    try (NoGrad noGrad = NoGrad.enter()) {
+      for (int i = 0; i < saved.size(); i++) {
+        params.valueAt(i).getArray().set(saved.get(i).data());
+      }
+      AdamW.zeroGradients(params);
+    }
+    refusedSteps = state.refusedSteps();
+  }
+
+  @Override
+  public void close() {
+    try {
+      optimizer.close();
+    } finally {
+      model.close();
+    }
+  }
+}
