@@ -4,7 +4,8 @@ package io.tlalign.alignment;
  * How a ViT cuts an image into tokens: a {@code gridHeight x gridWidth} grid of {@code patchSize}
  * square patches in row-major order, after an optional class token at index 0.
  */
-public record TokenLayout(int imageHeight, int imageWidth, int patchSize, boolean hasClsToken) {
+public record TokenLayout(int imageHeight, int imageWidth, int patchSize, boolean hasClsToken)
+    implements java.io.Serializable {
 
   public TokenLayout {
     if (patchSize <= 0 || imageHeight <= 0 || imageWidth <= 0) {

@@ -36,12 +36,15 @@ public record EngineOptions(Path cacheDir, int intraOpThreads, int interOpThread
 
   /**
    * Defaults: cache under {@code $TLALIGN_DJL_CACHE}, else {@code $XDG_CACHE_HOME/tlalign/djl},
-   * else {@code ~/.cache/tlalign/djl}; one inter-op thread and {@code min(4, cores)} intra-op
-   * threads.
+   * else {@code ~/.cache/tlalign/djl}; one intra-op and one inter-op thread.
+   *
+   * <p>One intra-op thread is the safe default on a shared machine: on the 2-vCPU build machine,
+   * busy with other work, two OpenMP threads trained vit-tiny-fm 5 to 10 times slower than one,
+   * because each barrier spins while the other thread is descheduled. Raise it with {@link
+   * #withThreads} to the number of cores the slot has to itself.
    */
   public static EngineOptions defaults() {
-    return new EngineOptions(
-        defaultCacheDir(), Math.min(4, Runtime.getRuntime().availableProcessors()), 1);
+    return new EngineOptions(defaultCacheDir(), 1, 1);
   }
 
   public EngineOptions withCacheDir(Path dir) {

@@ -12,7 +12,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Continuous ViT training on Kafka streams with Flink, DJL/PyTorch and TL-Align.",
-    subcommands = {ConformanceCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ConformanceCommand.class,
+      BenchCommand.class,
+      TrainCommand.class,
+      ReplayCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -3,6 +3,7 @@ package io.tlalign.model.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.tlalign.model.NativeArrays;
 import io.tlalign.model.NoGrad;
 import io.tlalign.model.label.SoftTargetLoss;
 import io.tlalign.model.label.SoftTargets;
@@ -76,11 +77,13 @@ public final class Evaluator {
    *
    * @return [B, K], not attached to any autograd graph
    */
+  @SuppressWarnings("try") // the scope guard is used for its close()
   public static NDArray logits(VitModel model, NDManager manager, float[] pixels, int count) {
     VitConfig c = model.config();
     try (NoGrad noGrad = NoGrad.enter()) {
       NDArray images =
-          manager.create(pixels, new Shape(count, c.channels(), c.imageHeight(), c.imageWidth()));
+          NativeArrays.copyOf(
+              manager, pixels, new Shape(count, c.channels(), c.imageHeight(), c.imageWidth()));
       return model.forward(images, false).get(0);
     }
   }

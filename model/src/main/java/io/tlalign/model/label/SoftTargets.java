@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.tlalign.model.NativeArrays;
 
 /**
  * Soft targets [B, K] on the device: the smoothed one-hot, and its mix over the two sources of a
@@ -41,7 +42,7 @@ public final class SoftTargets {
       }
       t[b * numClasses + c] = on;
     }
-    return manager.create(t, new Shape(labels.length, numClasses));
+    return NativeArrays.copyOf(manager, t, new Shape(labels.length, numClasses));
   }
 
   /**

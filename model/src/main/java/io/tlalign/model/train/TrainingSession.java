@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.tlalign.model.EngineSetup;
+import io.tlalign.model.NativeArrays;
 import io.tlalign.model.NoGrad;
 import io.tlalign.model.label.LabelPropagation;
 import io.tlalign.model.label.SoftTargetLoss;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,12 +48,16 @@ import org.slf4j.LoggerFactory;
  * so it draws nothing from the engine's generator.
  *
  * <p>Threads: use a session from one thread at a time. DJL's PyTorch gradient collector is one per
- * JVM ({@code PtGradientCollector} refuses a second one while one is open), so two sessions in one
- * JVM must not step at the same moment.
+ * JVM ({@code PtGradientCollector} throws if a second one opens while one is open), so the forward
+ * and backward passes of all sessions in a JVM (several training subtasks in one task manager or in
+ * a MiniCluster) take turns on a JVM-wide lock; the rest of a step runs in parallel.
  */
 public final class TrainingSession implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingSession.class);
+
+  /** Serialises gradient collection across sessions: DJL allows one collector per JVM. */
+  private static final ReentrantLock GRADIENT_COLLECTION = new ReentrantLock();
 
   /** Metadata keys written by {@link #captureState()}. */
   public static final String META_SEED = "seed";
@@ -115,6 +121,7 @@ public final class TrainingSession implements AutoCloseable {
   }
 
   /** One training step on {@code batch}. */
+  @SuppressWarnings("try") // the scope guard is used for its close()
   public StepResult step(MixedBatch batch) {
     VitConfig vit = config.model();
     checkBatch(batch, vit);
@@ -124,10 +131,12 @@ public final class TrainingSession implements AutoCloseable {
         NDManager sm = model.newStepManager()) {
       AdamW.zeroGradients(params); // PyTorch accumulates; start from zero whatever came before
       NDArray images =
-          sm.create(batch.pixels(), new Shape(b, batch.channels(), batch.height(), batch.width()));
+          NativeArrays.copyOf(
+              sm, batch.pixels(), new Shape(b, batch.channels(), batch.height(), batch.width()));
       NDArray initial = initialWeights(sm, batch); // [B, N, 2]
       double lossValue;
       double alignedShare;
+      GRADIENT_COLLECTION.lock();
       try (GradientCollector collector = engine.newGradientCollector()) {
         NDList out = model.forward(images, true); // logits [B, K], then L x [B, N, N]
         NDArray logits = out.get(0);
@@ -141,6 +150,8 @@ public final class TrainingSession implements AutoCloseable {
         if (Double.isFinite(lossValue)) {
           collector.backward(loss);
         }
+      } finally {
+        GRADIENT_COLLECTION.unlock();
       }
       if (!Double.isFinite(lossValue)) {
         return refuse(batch, lossValue, Double.NaN, alignedShare, "non-finite loss " + lossValue);
@@ -195,9 +206,9 @@ public final class TrainingSession implements AutoCloseable {
     int n = batch.numTokens();
     int b = batch.batchSize();
     if (batch.sharedTokenWeights()) {
-      return sm.create(batch.tokenWeights(), new Shape(1, n, 2)).broadcast(b, n, 2);
+      return NativeArrays.copyOf(sm, batch.tokenWeights(), new Shape(1, n, 2)).broadcast(b, n, 2);
     }
-    return sm.create(batch.tokenWeights(), new Shape(b, n, 2));
+    return NativeArrays.copyOf(sm, batch.tokenWeights(), new Shape(b, n, 2));
   }
 
   private NDArray target(NDManager sm, MixedBatch batch, NDArray finalWeights) {
@@ -295,6 +306,7 @@ public final class TrainingSession implements AutoCloseable {
    * @throws IllegalStateException for a state of another preset, naming both
    * @throws IllegalArgumentException naming the first parameter that does not match
    */
+  @SuppressWarnings("try") // the scope guard is used for its close()
   public void restore(TrainingState state) {
     Objects.requireNonNull(state, "state");
     state.requirePreset(config.model().name());
@@ -349,11 +361,15 @@ public final class TrainingSession implements AutoCloseable {
     }
     // Validates the moments against the parameters and changes nothing when that fails.
     optimizer.restore(state.optimizer(), params);
-    try (NoGrad noGrad = NoGrad.enter()) {
+    try (NoGrad noGrad = NoGrad.enter();
+        NDManager scratch = model.newStepManager()) {
       for (int i = 0; i < saved.size(); i++) {
-        params.valueAt(i).getArray().set(saved.get(i).data());
+        NDArray param = params.valueAt(i).getArray();
+        // Not param.set(float[]): on the CPU that swaps the tensor's storage for a Java direct
+        // buffer. intern() swaps in a PyTorch-owned copy and keeps the Parameter's array object.
+        param.intern(NativeArrays.copyOf(scratch, saved.get(i).data(), param.getShape()));
+        param.setRequiresGradient(true);
       }
-      AdamW.zeroGradients(params);
     }
     refusedSteps = state.refusedSteps();
   }

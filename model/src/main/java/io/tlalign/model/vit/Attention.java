@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.tlalign.model.NativeArrays;
 
 /**
  * Multi-head self-attention (Vaswani et al., 2017) as in ViT: one qkv projection, {@code softmax(Q
@@ -58,7 +59,9 @@ public final class Attention extends AbstractBlock {
         packed
             .reshape(b, n, 3, numHeads, headDim) // [B, N, 3, H, d]
             .transpose(2, 0, 3, 1, 4); // [3, B, H, N, d]
-    NDArray q = heads.get(0).mul(scale); // [B, H, N, d], pre-scaled as in timm
+    // Pre-scaled as in timm. The scale is a PyTorch-owned tensor: mul(float) would save a scalar
+    // in Java-owned memory for the backward pass (see NativeArrays).
+    NDArray q = heads.get(0).mul(NativeArrays.scalar(x.getManager(), scale)); // [B, H, N, d]
     NDArray k = heads.get(1); // [B, H, N, d]
     NDArray v = heads.get(2); // [B, H, N, d]
     NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1); // [B, H, N, N]

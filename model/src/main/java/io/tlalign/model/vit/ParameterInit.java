@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
+import io.tlalign.model.NativeArrays;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -43,8 +44,8 @@ public final class ParameterInit {
     return (manager, shape, dataType) -> {
       int n = Math.toIntExact(shape.size());
       float[] values = valuesFor(seed, name, type, n);
-      return manager
-          .create(values, shape)
+      // PyTorch-owned memory: the optimizer updates these in place for the model's whole life.
+      return NativeArrays.copyOf(manager, values, shape)
           .toType(dataType == null ? DataType.FLOAT32 : dataType, false);
     };
   }

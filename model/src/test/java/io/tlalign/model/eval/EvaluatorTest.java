@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("try") // NoGrad and collector scopes are used for their close()
 class EvaluatorTest {
 
   private static final VitConfig FM = VitPresets.VIT_TINY_FM;

@@ -133,7 +133,11 @@ class NanInvestigationProbe {
       }
     }
     System.out.println(
-        "PROBE from_blob view read after GC: " + garbage + " of " + trials + " trials not all ones");
+        "PROBE from_blob view read after GC: "
+            + garbage
+            + " of "
+            + trials
+            + " trials not all ones");
   }
 
   /** Steps while another thread forces GCs and recycles direct memory filled with NaN. */
@@ -146,7 +150,8 @@ class NanInvestigationProbe {
 
   private static TrainingState train(boolean stress) throws Exception {
     Thread poisoner = null;
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
     if (stress) {
       poisoner =
           new Thread(
@@ -180,8 +185,11 @@ class NanInvestigationProbe {
 
   private static TrainingConfig config() {
     return new TrainingConfig(
-        FM, 3, new AdamWConfig(1e-3, 0.9, 0.999, 1e-8, 0.05, 0, 1000, 1e-5, 1.0),
-        TargetMode.TLALIGN, 0.1);
+        FM,
+        3,
+        new AdamWConfig(1e-3, 0.9, 0.999, 1e-8, 0.05, 0, 1000, 1e-5, 1.0),
+        TargetMode.TLALIGN,
+        0.1);
   }
 
   private static MixedBatch batch(int b, long index) {
@@ -197,7 +205,12 @@ class NanInvestigationProbe {
     UniformRandomProvider rng = RandomSource.SPLIT_MIX_64.create(index);
     CutMixSample sample = new CutMixBoxSampler(1.0).samplePixelBox(28, 28, rng);
     return MixedBatches.cutMix(
-        index, FM.tokenLayout(), 1, px, labels, sample,
+        index,
+        FM.tokenLayout(),
+        1,
+        px,
+        labels,
+        sample,
         Pairing.partners(b, PairingMode.REVERSED, rng));
   }
 

@@ -165,6 +165,42 @@ class TrainingSessionTest {
   }
 
   @Test
+  void twoSessionsInOneJvmCanStepAtTheSameTime() throws Exception {
+    TrainingState sequential;
+    try (TrainingSession s = TrainingSession.create(config(TargetMode.TLALIGN, 2), Device.cpu())) {
+      for (int i = 0; i < 3; i++) {
+        s.step(SyntheticTexture.cutMix(FM, 8, i));
+      }
+      sequential = s.captureState();
+    }
+    List<AtomicReference<Object>> results =
+        List.of(new AtomicReference<>(), new AtomicReference<>());
+    List<Thread> threads = new ArrayList<>();
+    for (AtomicReference<Object> result : results) {
+      threads.add(
+          new Thread(
+              () -> {
+                try (TrainingSession s =
+                    TrainingSession.create(config(TargetMode.TLALIGN, 2), Device.cpu())) {
+                  for (int i = 0; i < 3; i++) {
+                    s.step(SyntheticTexture.cutMix(FM, 8, i));
+                  }
+                  result.set(s.captureState());
+                } catch (Throwable e) {
+                  result.set(e);
+                }
+              }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    for (AtomicReference<Object> result : results) {
+      assertThat(result.get()).isEqualTo(sequential);
+    }
+  }
+
+  @Test
   void aRestoredStateContinuesBitForBit() throws Exception {
     TrainingState restoredFrom;
     TrainingState uninterrupted;

@@ -24,6 +24,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("try") // NoGrad and collector scopes are used for their close()
 class VisionTransformerTest {
 
   @BeforeAll

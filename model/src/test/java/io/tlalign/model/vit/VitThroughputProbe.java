@@ -1,23 +1,33 @@
 package io.tlalign.model.vit;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import ai.djl.util.Pair;
+import ai.djl.pytorch.jni.JniUtils;
+import io.tlalign.alignment.CutMixBoxSampler;
+import io.tlalign.alignment.Pairing;
+import io.tlalign.alignment.PairingMode;
+import io.tlalign.alignment.Pooling;
 import io.tlalign.model.EngineOptions;
 import io.tlalign.model.EngineSetup;
+import io.tlalign.model.optim.AdamWConfig;
+import io.tlalign.model.train.MixedBatch;
+import io.tlalign.model.train.MixedBatches;
+import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.train.TrainingConfig;
+import io.tlalign.model.train.TrainingSession;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.simple.RandomSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Measures forward+backward throughput of candidate vit-tiny-fm shapes. Not part of the normal
- * build: run with {@code -Dtlalign.probe=true -Dtest=VitThroughputProbe}.
+ * Measures full TL-Align training steps (forward, label path, loss, backward, clipping, AdamW) per
+ * second for candidate vit-tiny-fm shapes. Not part of the normal build: run with {@code
+ * -Dtlalign.probe=true -Dtest=VitThroughputProbe [-Dtlalign.probe.threads=2]
+ * [-Dtlalign.probe.shapes=64:4:4:2,64:6:4:2]} (dim:depth:heads:mlpRatio).
  */
 @EnabledIfSystemProperty(named = "tlalign.probe", matches = "true")
 class VitThroughputProbe {
@@ -27,70 +37,68 @@ class VitThroughputProbe {
     int threads = Integer.getInteger("tlalign.probe.threads", 2);
     EngineSetup.start(
         EngineOptions.defaults().withCacheDir(Path.of("target/djl-cache")).withThreads(threads, 1));
+    JniUtils.setNumThreads(threads);
     int batch = Integer.getInteger("tlalign.probe.batch", 128);
+    int steps = Integer.getInteger("tlalign.probe.steps", 15);
     String spec = System.getProperty("tlalign.probe.shapes", "64:4:4:2");
-    int[][] shapes =
-        java.util.Arrays.stream(spec.split(","))
-            .map(t -> java.util.Arrays.stream(t.split(":")).mapToInt(Integer::parseInt).toArray())
-            .toArray(int[][]::new);
-    for (int[] s : shapes) {
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    for (String one : spec.split(",")) {
+      int[] s = Arrays.stream(one.split(":")).mapToInt(Integer::parseInt).toArray();
       VitConfig c =
           new VitConfig(
-              "probe",
-              28,
-              28,
-              1,
-              4,
-              s[0],
-              s[1],
-              s[2],
-              s[3],
-              10,
-              io.tlalign.alignment.Pooling.CLS,
-              true,
-              1e-6f);
-      try (VitModel m = VitModel.create(c, 1, Device.cpu())) {
-        run(m, batch, 3);
-        var os =
-            (com.sun.management.OperatingSystemMXBean)
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        int steps = Integer.getInteger("tlalign.probe.steps", 10);
+              "probe", 28, 28, 1, 4, s[0], s[1], s[2], s[3], 10, Pooling.CLS, true, 1e-6f);
+      TrainingConfig tc = new TrainingConfig(c, 1, AdamWConfig.defaults(), TargetMode.TLALIGN, 0.1);
+      try (TrainingSession session = TrainingSession.create(tc, Device.cpu())) {
+        MixedBatch[] batches = new MixedBatch[4];
+        for (int i = 0; i < batches.length; i++) {
+          batches[i] = batch(c, batch, i);
+        }
+        for (int i = 0; i < 3; i++) {
+          session.step(batches[i % batches.length]); // warm-up
+        }
         long cpu0 = os.getProcessCpuTime();
-        double ips = run(m, batch, steps);
-        double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+          session.step(batches[i % batches.length]);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
         System.out.printf(
-            "dim=%d depth=%d heads=%d mlp=%d params=%d threads=%d batch=%d: %.0f img/s wall,"
-                + " %.0f img per CPU-second, load %.1f%n",
+            "PROBE dim=%d depth=%d heads=%d mlp=%d params=%d threads=%d batch=%d: %.0f img/s"
+                + " wall, %.0f img per CPU-second, load %.1f%n",
             s[0],
             s[1],
             s[2],
             s[3],
-            m.parameterCount(),
+            session.model().parameterCount(),
             threads,
             batch,
-            ips,
-            batch * steps / cpuSeconds,
+            batch * steps / wall,
+            batch * steps / cpu,
             os.getSystemLoadAverage());
       }
     }
   }
 
-  private static double run(VitModel m, int batch, int steps) {
-    long t0 = System.nanoTime();
-    for (int i = 0; i < steps; i++) {
-      try (NDManager sm = m.newStepManager()) {
-        NDArray x = sm.randomNormal(new Shape(batch, 1, 28, 28));
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          NDList out = m.forward(x, true);
-          NDArray loss = out.get(0).logSoftmax(1).mean().neg();
-          gc.backward(loss);
-        }
-        for (Pair<String, Parameter> p : m.parameters()) {
-          NDArray g = p.getValue().getArray().getGradient();
-          g.attach(sm);
-        }
-      }
+  private static MixedBatch batch(VitConfig c, int b, long index) {
+    SplittableRandom r = new SplittableRandom(index);
+    float[] px = new float[b * c.pixelsPerImage()];
+    int[] labels = new int[b];
+    for (int i = 0; i < px.length; i++) {
+      px[i] = (float) r.nextGaussian();
     }
-    return (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
+    for (int i = 0; i < b; i++) {
+      labels[i] = r.nextInt(c.numClasses());
+    }
+    UniformRandomProvider rng = RandomSource.SPLIT_MIX_64.create(index);
+    return MixedBatches.cutMix(
+        index,
+        c.tokenLayout(),
+        c.channels(),
+        px,
+        labels,
+        new CutMixBoxSampler(1.0).samplePixelBox(c.imageHeight(), c.imageWidth(), rng),
+        Pairing.partners(b, PairingMode.REVERSED, rng));
   }
 }

@@ -1,0 +1,150 @@
+package io.tlalign.cli;
+
+import io.tlalign.model.bench.StepBenchmark;
+import io.tlalign.model.vit.VitPresets;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tlalign bench ...}: performance measurements, one subcommand each. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Performance measurements; see the subcommands.",
+    subcommands = {BenchCommand.Step.class})
+final class BenchCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(
+        spec.commandLine(),
+        "Missing subcommand: try 'tlalign bench step' or 'tlalign bench --help'");
+  }
+
+  /** {@code tlalign bench step}: the training step of the three target modes, interleaved. */
+  @Command(
+      name = "step",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Time one training step with plain, CutMix and TL-Align targets on the same synthetic"
+            + " batches, interleaving the modes step by step.",
+        "Prints a model line, 'mode=M images_per_s=X median_ms=T' per mode and last"
+            + " 'tlalign_over_cutmix=R' (median TL-Align step time over median CutMix step time)."
+      })
+  static final class Step implements Callable<Integer> {
+
+    @Option(
+        names = "--model",
+        defaultValue = "vit-tiny-fm",
+        description = "ViT preset (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(
+        names = "--batch",
+        defaultValue = "128",
+        description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+        names = "--steps",
+        defaultValue = "50",
+        description = "Timed steps per mode (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(
+        names = "--warmup",
+        defaultValue = "3",
+        description = "Untimed warm-up steps per mode (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+        names = "--threads",
+        defaultValue = "1",
+        description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "0",
+        description = "Seed of the models and the synthetic batches (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+        names = "--rss-every",
+        defaultValue = "0",
+        description =
+            "Print VmRSS every N rounds of the three modes; 0 prints it at start and end only"
+                + " (default: ${DEFAULT-VALUE}).")
+    int rssEvery;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      if (!VitPresets.names().contains(model.trim().toLowerCase(java.util.Locale.ROOT))) {
+        fail(
+            "--model \""
+                + model
+                + "\" is not a preset; pick one of "
+                + String.join(", ", VitPresets.names()));
+      }
+      positive("--batch", batch, "--batch 128");
+      positive("--steps", steps, "--steps 50");
+      positive("--threads", threads, "--threads 1");
+      if (warmup < 0) {
+        fail("--warmup must be >= 0, got " + warmup + "; try --warmup 3");
+      }
+      if (rssEvery < 0) {
+        fail("--rss-every must be >= 0, got " + rssEvery + "; try --rss-every 100, or 0 for none");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      StepBenchmark bench =
+          new StepBenchmark(
+              new StepBenchmark.Options(model, batch, steps, warmup, seed, threads, rssEvery));
+      try (PrintStream ps =
+          new PrintStream(new ForwardingStream(out), true, StandardCharsets.UTF_8)) {
+        bench.run(ps);
+      }
+      out.flush();
+      return 0;
+    }
+
+    private void positive(String option, int value, String example) {
+      if (value <= 0) {
+        fail(option + " must be > 0, got " + value + "; try " + example);
+      }
+    }
+
+    private void fail(String message) {
+      throw new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+  }
+
+  /** Bytes written as UTF-8 text to a writer, passed on at every flush. */
+  private static final class ForwardingStream extends ByteArrayOutputStream {
+    private final PrintWriter target;
+
+    ForwardingStream(PrintWriter target) {
+      this.target = target;
+    }
+
+    @Override
+    public synchronized void flush() {
+      target.write(toString(StandardCharsets.UTF_8));
+      target.flush();
+      reset();
+    }
+
+    @Override
+    public void close() {
+      flush();
+    }
+  }
+}

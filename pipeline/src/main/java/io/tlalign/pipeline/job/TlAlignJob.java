@@ -1,0 +1,223 @@
+package io.tlalign.pipeline.job;
+
+import io.tlalign.alignment.PairingMode;
+import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.vit.VitConfig;
+import io.tlalign.pipeline.operators.AugmentFunction;
+import io.tlalign.pipeline.operators.BatchMixer;
+import io.tlalign.pipeline.operators.DecodeAndValidate;
+import io.tlalign.pipeline.operators.EvaluateFunction;
+import io.tlalign.pipeline.operators.PairAndCutMixOperator;
+import io.tlalign.pipeline.operators.RawRecordDeserializer;
+import io.tlalign.pipeline.operators.SequenceAssigner;
+import io.tlalign.pipeline.operators.TrainFunction;
+import io.tlalign.pipeline.publish.ModelPublisher;
+import io.tlalign.pipeline.records.KafkaRecord;
+import io.tlalign.pipeline.records.TrainingBatch;
+import io.tlalign.pipeline.records.TrainingImage;
+import io.tlalign.schemas.TrainingMetric;
+import io.tlalign.schemas.codec.AvroRecordCodec;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.function.SerializableSupplier;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The training job's graph. {@code main} code (the CLI) only parses options and calls {@link
+ * #build}; tests build the same graph on a MiniCluster against a real broker.
+ *
+ * <pre>
+ * images.train -> sequence -> decode+validate --bad--> images.deadletter
+ *                                 | ok
+ *                              augment (parallel) -> pair + CutMix (p=1) -> train (p=1) -> metrics
+ * images.eval  -> decode -> evaluate (with each model on tlalign.models) ------------------> metrics
+ * </pre>
+ */
+public final class TlAlignJob {
+
+  private TlAlignJob() {}
+
+  /** Adds the job to {@code env}, configured by {@code conf}. */
+  public static void build(StreamExecutionEnvironment env, ReadableConfig conf) {
+    JobValidation.validate(conf);
+    TrainerSettings settings = TrainerSettings.from(conf);
+    VitConfig model = settings.model();
+    String bootstrap = conf.get(TlAlignOptions.BOOTSTRAP_SERVERS);
+
+    env.enableCheckpointing(
+        conf.get(TlAlignOptions.CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    // A training step can take seconds; unaligned barriers overtake the batches queued before it.
+    env.getCheckpointConfig().enableUnalignedCheckpoints();
+    conf.getOptional(TlAlignOptions.CHECKPOINT_DIR)
+        .ifPresent(dir -> env.getCheckpointConfig().setCheckpointStorage(dir));
+
+    KafkaSourceBuilder<KafkaRecord> train =
+        KafkaSource.<KafkaRecord>builder()
+            .setBootstrapServers(bootstrap)
+            .setTopics(conf.get(TlAlignOptions.TRAIN_TOPIC))
+            .setGroupId(conf.get(TlAlignOptions.GROUP_ID))
+            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+            .setDeserializer(new RawRecordDeserializer());
+    if (conf.get(TlAlignOptions.BOUNDED)) {
+      train.setBounded(OffsetsInitializer.latest());
+    }
+    DataStream<KafkaRecord> records =
+        env.fromSource(train.build(), WatermarkStrategy.noWatermarks(), "images.train")
+            .setParallelism(1)
+            .uid("source-train")
+            .map(new SequenceAssigner())
+            .setParallelism(1)
+            .uid("sequence")
+            .name("sequence");
+
+    int decodeParallelism = conf.get(TlAlignOptions.DECODE_PARALLELISM);
+    DecodeAndValidate decode =
+        new DecodeAndValidate(
+            settings.numClasses(),
+            model.channels(),
+            model.imageHeight(),
+            model.imageWidth(),
+            conf.get(TlAlignOptions.MAX_IMAGE_PIXELS));
+    SingleOutputStreamOperator<TrainingImage> images =
+        records.process(decode).setParallelism(decodeParallelism).uid("decode").name("decode");
+    images
+        .getSideOutput(DecodeAndValidate.DEAD_LETTERS)
+        .sinkTo(
+            kafkaSink(
+                bootstrap,
+                conf.get(TlAlignOptions.DEAD_LETTER_TOPIC),
+                AvroRecordCodec::forDeadLetter))
+        .setParallelism(decodeParallelism)
+        .uid("sink-deadletter")
+        .name("images.deadletter");
+
+    DataStream<TrainingImage> augmented =
+        conf.get(TlAlignOptions.AUGMENT)
+            ? images
+                .map(new AugmentFunction(settings.seed(), 2))
+                .setParallelism(decodeParallelism)
+                .uid("augment")
+                .name("augment")
+            : images;
+
+    boolean mix = settings.targetMode() != TargetMode.NONE;
+    BatchMixer mixer =
+        new BatchMixer(
+            settings.seed(),
+            mix,
+            conf.get(TlAlignOptions.CUTMIX_ALPHA),
+            false,
+            PairingMode.REVERSED,
+            model.channels(),
+            model.tokenLayout());
+    DataStream<TrainingBatch> batches =
+        augmented
+            .transform(
+                "pair-and-cutmix",
+                TypeInformation.of(TrainingBatch.class),
+                new PairAndCutMixOperator(conf.get(TlAlignOptions.BATCH_SIZE), mixer))
+            .setParallelism(1)
+            .setMaxParallelism(1)
+            .uid("pair-and-cutmix");
+
+    ModelPublisher.Factory publisher =
+        conf.getOptional(TlAlignOptions.MODEL_STORE)
+            .map(
+                uri ->
+                    new ModelPublisher.Factory(
+                        uri, bootstrap, conf.get(TlAlignOptions.MODELS_TOPIC)))
+            .orElse(null);
+    DataStream<TrainingMetric> metrics =
+        batches
+            .process(new TrainFunction(settings, publisher))
+            .setParallelism(1)
+            .setMaxParallelism(1)
+            .uid("train")
+            .name("train");
+
+    if (conf.get(TlAlignOptions.EVAL_ENABLED) && !conf.get(TlAlignOptions.BOUNDED)) {
+      metrics = metrics.union(evaluation(env, conf, settings, decode, bootstrap));
+    }
+    metrics
+        .sinkTo(
+            kafkaSink(
+                bootstrap,
+                conf.get(TlAlignOptions.METRICS_TOPIC),
+                AvroRecordCodec::forTrainingMetric))
+        .setParallelism(1)
+        .uid("sink-metrics")
+        .name("tlalign.metrics");
+  }
+
+  private static DataStream<TrainingMetric> evaluation(
+      StreamExecutionEnvironment env,
+      ReadableConfig conf,
+      TrainerSettings settings,
+      DecodeAndValidate decode,
+      String bootstrap) {
+    DataStream<TrainingImage> evalImages =
+        env.fromSource(
+                KafkaSource.<KafkaRecord>builder()
+                    .setBootstrapServers(bootstrap)
+                    .setTopics(conf.get(TlAlignOptions.EVAL_TOPIC))
+                    .setGroupId(conf.get(TlAlignOptions.GROUP_ID) + "-eval")
+                    .setStartingOffsets(OffsetsInitializer.earliest())
+                    .setDeserializer(new RawRecordDeserializer())
+                    .build(),
+                WatermarkStrategy.noWatermarks(),
+                "images.eval")
+            .setParallelism(1)
+            .uid("source-eval")
+            .process(decode)
+            .setParallelism(1)
+            .uid("decode-eval")
+            .name("decode-eval");
+    DataStream<KafkaRecord> modelRefs =
+        env.fromSource(
+                KafkaSource.<KafkaRecord>builder()
+                    .setBootstrapServers(bootstrap)
+                    .setTopics(conf.get(TlAlignOptions.MODELS_TOPIC))
+                    .setGroupId(conf.get(TlAlignOptions.GROUP_ID) + "-models")
+                    .setStartingOffsets(OffsetsInitializer.latest())
+                    .setDeserializer(new RawRecordDeserializer())
+                    .build(),
+                WatermarkStrategy.noWatermarks(),
+                "tlalign.models")
+            .setParallelism(1)
+            .uid("source-models");
+    return evalImages
+        .connect(modelRefs)
+        .process(
+            new EvaluateFunction(
+                settings,
+                conf.get(TlAlignOptions.EVAL_MAX_IMAGES),
+                conf.get(TlAlignOptions.BATCH_SIZE)))
+        .setParallelism(1)
+        .uid("evaluate")
+        .name("evaluate");
+  }
+
+  static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(
+      String bootstrap, String topic, SerializableSupplier<AvroRecordCodec<T>> codec) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(bootstrap)
+        .setRecordSerializer(
+            KafkaRecordSerializationSchema.<T>builder()
+                .setTopic(topic)
+                .setValueSerializationSchema(new AvroValueSerializer<>(codec))
+                .build())
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
+  }
+}

@@ -1,0 +1,206 @@
+package io.tlalign.pipeline.job;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import io.tlalign.schemas.Topics;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+
+/**
+ * Every option of the training job, in one place. Each can be set in Flink's configuration ({@code
+ * tlalign.*} keys) or on the command line of {@code ./tlalign train}.
+ */
+public final class TlAlignOptions {
+
+  private TlAlignOptions() {}
+
+  // ---- Kafka ----
+
+  public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+      key("tlalign.kafka.bootstrap-servers")
+          .stringType()
+          .noDefaultValue()
+          .withDescription("Kafka bootstrap servers, host:port[,host:port...].");
+
+  public static final ConfigOption<String> TRAIN_TOPIC =
+      key("tlalign.topic.train")
+          .stringType()
+          .defaultValue(Topics.IMAGES_TRAIN)
+          .withDescription("Topic of LabeledImage records to train on.");
+
+  public static final ConfigOption<String> EVAL_TOPIC =
+      key("tlalign.topic.eval")
+          .stringType()
+          .defaultValue(Topics.IMAGES_EVAL)
+          .withDescription("Topic of LabeledImage records scored with each published model.");
+
+  public static final ConfigOption<String> DEAD_LETTER_TOPIC =
+      key("tlalign.topic.deadletter")
+          .stringType()
+          .defaultValue(Topics.IMAGES_DEADLETTER)
+          .withDescription("Topic for records that cannot be used, as DeadLetter with a reason.");
+
+  public static final ConfigOption<String> METRICS_TOPIC =
+      key("tlalign.topic.metrics")
+          .stringType()
+          .defaultValue(Topics.METRICS)
+          .withDescription("Topic for TrainingMetric records.");
+
+  public static final ConfigOption<String> MODELS_TOPIC =
+      key("tlalign.topic.models")
+          .stringType()
+          .defaultValue(Topics.MODELS)
+          .withDescription("Topic for ModelRef pointers to published models.");
+
+  public static final ConfigOption<String> GROUP_ID =
+      key("tlalign.kafka.group-id")
+          .stringType()
+          .defaultValue("tlalign-train")
+          .withDescription(
+              "Consumer group id. Offsets live in Flink checkpoints; the group only shows lag.");
+
+  public static final ConfigOption<Boolean> BOUNDED =
+      key("tlalign.kafka.bounded")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Stop at the train topic's end offsets as seen at start (a finite run); otherwise"
+                  + " train forever on new records.");
+
+  // ---- Model and training ----
+
+  public static final ConfigOption<String> MODEL =
+      key("tlalign.model")
+          .stringType()
+          .defaultValue("vit-tiny-fm")
+          .withDescription("Model preset: vit-tiny-fm, deit-tiny, deit-small or deit-base.");
+
+  public static final ConfigOption<Integer> NUM_CLASSES =
+      key("tlalign.num-classes")
+          .intType()
+          .defaultValue(10)
+          .withDescription("K; a label outside [0, K) is dead-lettered.");
+
+  public static final ConfigOption<String> MIXING =
+      key("tlalign.mixing")
+          .stringType()
+          .defaultValue("tlalign")
+          .withDescription(
+              "Target: tlalign (aligned token labels), cutmix (area lambda) or none (no mixing).");
+
+  public static final ConfigOption<Double> CUTMIX_ALPHA =
+      key("tlalign.cutmix.alpha")
+          .doubleType()
+          .defaultValue(1.0)
+          .withDescription("lambda ~ Beta(alpha, alpha).");
+
+  public static final ConfigOption<Double> LABEL_SMOOTHING =
+      key("tlalign.label-smoothing")
+          .doubleType()
+          .defaultValue(0.1)
+          .withDescription("Label smoothing s in [0, 1).");
+
+  public static final ConfigOption<Integer> BATCH_SIZE =
+      key("tlalign.batch-size").intType().defaultValue(128).withDescription("Images per step.");
+
+  public static final ConfigOption<Long> SEED =
+      key("tlalign.seed")
+          .longType()
+          .defaultValue(0L)
+          .withDescription(
+              "Job seed: with a record id or batch index it determines every random draw.");
+
+  public static final ConfigOption<Double> LEARNING_RATE =
+      key("tlalign.lr").doubleType().defaultValue(1e-3).withDescription("Peak learning rate.");
+
+  public static final ConfigOption<Long> WARMUP_STEPS =
+      key("tlalign.warmup-steps")
+          .longType()
+          .defaultValue(200L)
+          .withDescription("Linear warm-up steps.");
+
+  public static final ConfigOption<Long> TOTAL_STEPS =
+      key("tlalign.total-steps")
+          .longType()
+          .defaultValue(10_000L)
+          .withDescription("Length of the cosine schedule; the rate stays at its floor after it.");
+
+  public static final ConfigOption<Boolean> AUGMENT =
+      key("tlalign.augment")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription("Random shift and horizontal flip, seeded per record.");
+
+  public static final ConfigOption<Integer> METRICS_EVERY =
+      key("tlalign.metrics.every-steps")
+          .intType()
+          .defaultValue(10)
+          .withDescription("Write a TrainingMetric every this many steps.");
+
+  public static final ConfigOption<Boolean> LEDGER =
+      key("tlalign.ledger.enabled")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Keep the id of every trained record in state (for audits and tests; grows with"
+                  + " the stream).");
+
+  public static final ConfigOption<Integer> INTRA_OP_THREADS =
+      key("tlalign.engine.threads")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "PyTorch intra-op threads on CPU; 0 = the number of cores. Fixed, so that results"
+                  + " are reproducible. 1 is the default: on a task manager shared with other"
+                  + " slots, OpenMP spin-waiting made 2 threads 5-10x slower than 1.");
+
+  // ---- Checkpoints and publishing ----
+
+  public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+      key("tlalign.checkpoint.interval")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(30))
+          .withDescription("Exactly-once checkpoint interval.");
+
+  public static final ConfigOption<String> CHECKPOINT_DIR =
+      key("tlalign.checkpoint.dir")
+          .stringType()
+          .noDefaultValue()
+          .withDescription("Checkpoint storage URI (file:///..., s3://...); default: in memory.");
+
+  public static final ConfigOption<String> MODEL_STORE =
+      key("tlalign.model-store")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "URI of a folder (any Flink FileSystem) for published models; unset = no"
+                  + " publishing.");
+
+  public static final ConfigOption<Integer> MAX_IMAGE_PIXELS =
+      key("tlalign.max-image-pixels")
+          .intType()
+          .defaultValue(4096 * 4096)
+          .withDescription("Images with more pixels are dead-lettered as OVERSIZED_IMAGE.");
+
+  public static final ConfigOption<Integer> EVAL_MAX_IMAGES =
+      key("tlalign.eval.max-images")
+          .intType()
+          .defaultValue(10_000)
+          .withDescription("The evaluation set: the first this many images of the eval topic.");
+
+  public static final ConfigOption<Integer> DECODE_PARALLELISM =
+      key("tlalign.decode.parallelism")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "Parallelism of decode, validation and augmentation. The pairing operator restores"
+                  + " the Kafka order, so any value gives the same batches.");
+
+  public static final ConfigOption<Boolean> EVAL_ENABLED =
+      key("tlalign.eval.enabled")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Score the eval topic with every published model (unbounded runs with a model"
+                  + " store).");
+}

@@ -1,0 +1,345 @@
+package io.tlalign.pipeline.kafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+
+/**
+ * A real single-node Kafka broker for tests, the demo and local runs: KRaft mode, one process that
+ * is both broker and controller, no ZooKeeper, no Docker, nothing downloaded.
+ *
+ * <p>The broker runs in a forked JVM ({@code java -cp <lib>/* kafka.Kafka server.properties}) from
+ * the jars that the {@code kafka-local} module copies into {@code kafka-local/target/lib}, so
+ * Kafka's server, its Scala runtime and its own kafka-clients never meet the job's classpath. It
+ * listens on free ports of 127.0.0.1 only and keeps its data in a fresh folder that {@link #close}
+ * deletes. A JVM shutdown hook closes it too, so Ctrl-C never leaves a broker behind (a {@code kill
+ * -9} of this JVM does: nothing in Java can prevent that).
+ *
+ * <pre>{@code
+ * try (LocalKafkaBroker kafka = LocalKafkaBroker.builder().dataDir(tmp).start()) {
+ *   String bootstrap = kafka.bootstrapServers(); // "127.0.0.1:<port>"
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close} is idempotent and thread-safe.
+ */
+public final class LocalKafkaBroker implements AutoCloseable {
+
+  /** System property naming the folder of broker jars (default: see {@link Builder#kafkaLib}). */
+  public static final String LIB_PROPERTY = "tlalign.kafka.lib";
+
+  /** System property the launcher sets to the repository root. */
+  static final String ROOT_PROPERTY = "tlalign.root";
+
+  private final BrokerProcess process;
+  private final Thread shutdownHook;
+  private final Duration startupTime;
+
+  private LocalKafkaBroker(BrokerProcess process, Thread shutdownHook, Duration startupTime) {
+    this.process = process;
+    this.shutdownHook = shutdownHook;
+    this.startupTime = startupTime;
+  }
+
+  /** A builder with defaults for a small local broker. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code 127.0.0.1:<port>}, for {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + process.port();
+  }
+
+  /** The broker's client port on 127.0.0.1. */
+  public int port() {
+    return process.port();
+  }
+
+  /** The broker process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Whether the broker process is still running. */
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /** From the start of the storage format to the broker answering describeCluster. */
+  public Duration startupTime() {
+    return startupTime;
+  }
+
+  /** The broker's own folder (config, data, logs); deleted by {@link #close}. */
+  public Path directory() {
+    return process.dir();
+  }
+
+  /** The broker's log file; gone after {@link #close}. */
+  public Path logFile() {
+    return process.logFile();
+  }
+
+  /**
+   * Stops the broker (SIGTERM; after a grace period SIGKILL to it and its descendants), waits for
+   * it to exit and deletes its folder. Safe to call more than once and from any thread.
+   */
+  @Override
+  public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is shutting down and its hook stops the broker; stopping here too is harmless.
+    }
+    process.stopAndDelete();
+  }
+
+  @Override
+  public String toString() {
+    return "LocalKafkaBroker[" + bootstrapServers() + ", pid " + pid() + "]";
+  }
+
+  /** Builds and starts a {@link LocalKafkaBroker}. Every setting has a default. */
+  public static final class Builder {
+
+    private Path dataDir;
+    private Path kafkaLib;
+    private Duration startupTimeout = Duration.ofSeconds(60);
+    private int maxMessageBytes = BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES;
+    private List<String> jvmOptions = BrokerProcess.DEFAULT_JVM_OPTIONS;
+    private boolean classDataSharing = true;
+    private final Map<String, String> overrides = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /**
+     * The folder under which the broker makes its own fresh folder (default: {@code
+     * java.io.tmpdir}). Created when missing.
+     */
+    public Builder dataDir(Path parent) {
+      this.dataDir = Objects.requireNonNull(parent, "dataDir");
+      return this;
+    }
+
+    /**
+     * The folder of broker jars. Default: the system property {@value #LIB_PROPERTY}; else {@code
+     * <tlalign.root>/kafka-local/target/lib}; else {@code kafka-local/target/lib} under the working
+     * directory or its parent.
+     */
+    public Builder kafkaLib(Path lib) {
+      this.kafkaLib = Objects.requireNonNull(lib, "kafkaLib");
+      return this;
+    }
+
+    /** How long to wait for the broker to come up (default 60 s). */
+    public Builder startupTimeout(Duration timeout) {
+      this.startupTimeout = Objects.requireNonNull(timeout, "startupTimeout");
+      return this;
+    }
+
+    /** The broker's {@code message.max.bytes} (default 32 MiB: room for large images). */
+    public Builder maxMessageBytes(int bytes) {
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /** JVM options of the broker process (default: a small heap and C1 only, for a fast start). */
+    public Builder jvmOptions(List<String> options) {
+      this.jvmOptions = List.copyOf(options);
+      return this;
+    }
+
+    /**
+     * Whether to keep a class-data-sharing archive of the broker's classes next to its jars
+     * (default true): the first broker writes it as it stops, later ones start about 2 s faster.
+     * Skipped when the jar folder is not writable.
+     */
+    public Builder classDataSharing(boolean enabled) {
+      this.classDataSharing = enabled;
+      return this;
+    }
+
+    /** Sets (or overrides) one line of the broker's {@code server.properties}. */
+    public Builder brokerProperty(String key, String value) {
+      overrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Formats fresh storage and starts the broker, returning once it answers describeCluster.
+     *
+     * @throws IllegalArgumentException for settings that cannot work, naming the fix
+     * @throws KafkaBrokerStartException when the broker does not come up; the message ends with the
+     *     tail of its log
+     */
+    public LocalKafkaBroker start() {
+      if (startupTimeout.isNegative() || startupTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "startupTimeout must be positive, got "
+                + startupTimeout
+                + "; try Duration.ofSeconds(60)");
+      }
+      if (maxMessageBytes < BrokerConfig.MIN_MAX_MESSAGE_BYTES) {
+        throw new IllegalArgumentException(
+            "maxMessageBytes must be at least "
+                + BrokerConfig.MIN_MAX_MESSAGE_BYTES
+                + ", got "
+                + maxMessageBytes
+                + "; leave the default (32 MiB)");
+      }
+      Path lib = resolveLib(kafkaLib);
+      Path parent = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"));
+      long began = System.nanoTime();
+      long deadline = began + startupTimeout.toNanos();
+      Path dir;
+      try {
+        Files.createDirectories(parent);
+        dir = Files.createTempDirectory(parent.toAbsolutePath(), "kafka-");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot make a Kafka broker folder under " + parent, e);
+      }
+      ClassDataArchive archive =
+          classDataSharing ? ClassDataArchive.forLib(lib, jvmOptions) : ClassDataArchive.none();
+      BrokerProcess broker =
+          new BrokerProcess(lib, dir, BrokerProcess.freePorts(2), jvmOptions, archive);
+      Thread hook = new Thread(broker::stopAndDelete, "local-kafka-broker-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        broker.writeConfig(
+            BrokerConfig.serverProperties(
+                dir, broker.port(), broker.controllerPort(), maxMessageBytes, overrides));
+        broker.format(deadline);
+        broker.launch();
+        awaitReady(broker, deadline, startupTimeout);
+      } catch (RuntimeException | Error e) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // The hook runs anyway.
+        }
+        broker.stopAndDelete();
+        throw e;
+      }
+      return new LocalKafkaBroker(broker, hook, Duration.ofNanos(System.nanoTime() - began));
+    }
+
+    private static void awaitReady(BrokerProcess broker, long deadline, Duration timeout) {
+      // A plain TCP probe first: the admin client logs a warning for every refused connection.
+      while (!accepts(broker.port())) {
+        broker.checkAlive();
+        if (System.nanoTime() > deadline) {
+          throw broker.failure("did not open port " + broker.port() + " within " + timeout, null);
+        }
+        sleep(broker, 50);
+      }
+      Map<String, Object> conf = new LinkedHashMap<>();
+      conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
+      conf.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+      conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+      conf.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50);
+      conf.put(AdminClientConfig.CLIENT_ID_CONFIG, "local-kafka-broker-probe");
+      Exception last = null;
+      try (Admin admin = Admin.create(conf)) {
+        while (System.nanoTime() < deadline) {
+          broker.checkAlive();
+          try {
+            var nodes =
+                admin
+                    .describeCluster(new DescribeClusterOptions().timeoutMs(2_000))
+                    .nodes()
+                    .get(3, TimeUnit.SECONDS);
+            if (nodes.stream().map(Node::id).anyMatch(id -> id == BrokerConfig.NODE_ID)) {
+              return;
+            }
+          } catch (ExecutionException | TimeoutException e) {
+            last = e;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw broker.failure("interrupted while waiting for the broker", e);
+          }
+          sleep(broker, 100);
+        }
+      }
+      throw broker.failure("did not answer describeCluster within " + timeout, last);
+    }
+
+    private static boolean accepts(int port) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
+
+    private static void sleep(BrokerProcess broker, long millis) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw broker.failure("interrupted while waiting for the broker", e);
+      }
+    }
+  }
+
+  /**
+   * The jar folder: the explicit one; else {@value #LIB_PROPERTY}; else under {@value
+   * #ROOT_PROPERTY}; else {@code kafka-local/target/lib} here or one folder up.
+   */
+  static Path resolveLib(Path explicit) {
+    List<Path> candidates = new ArrayList<>();
+    if (explicit != null) {
+      candidates.add(explicit);
+    } else if (System.getProperty(LIB_PROPERTY) != null) {
+      candidates.add(Path.of(System.getProperty(LIB_PROPERTY)));
+    } else {
+      if (System.getProperty(ROOT_PROPERTY) != null) {
+        candidates.add(Path.of(System.getProperty(ROOT_PROPERTY), "kafka-local", "target", "lib"));
+      }
+      candidates.add(Path.of("kafka-local", "target", "lib"));
+      candidates.add(Path.of("..", "kafka-local", "target", "lib"));
+    }
+    for (Path c : candidates) {
+      if (hasKafkaJar(c)) {
+        return c.toAbsolutePath().normalize();
+      }
+    }
+    throw new KafkaBrokerStartException(
+        "no Kafka broker jars (kafka_2.13-*.jar) in "
+            + candidates.stream().map(p -> p.toAbsolutePath().normalize()).toList()
+            + "; build them with 'mvn -pl kafka-local package' in the repository root, or point -D"
+            + LIB_PROPERTY
+            + " at a folder of Kafka jars",
+        null);
+  }
+
+  private static boolean hasKafkaJar(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString())
+          .anyMatch(n -> n.startsWith("kafka_2.13-") && n.endsWith(".jar"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,222 @@
+package io.tlalign.pipeline.operators;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.tlalign.model.EngineOptions;
+import io.tlalign.model.EngineSetup;
+import io.tlalign.model.state.CorruptTrainingStateException;
+import io.tlalign.model.state.TrainingState;
+import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.model.train.StepResult;
+import io.tlalign.model.train.TrainingSession;
+import io.tlalign.pipeline.job.TrainerSettings;
+import io.tlalign.pipeline.publish.ModelPublisher;
+import io.tlalign.pipeline.records.TrainingBatch;
+import io.tlalign.schemas.TrainingMetric;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training operator: a thin adapter that runs {@link TrainingSession#step} on each batch and
+ * keeps the session's complete {@link TrainingState} (parameters, optimizer moments, step) in
+ * operator state, written in chunks, so a restore continues exactly where the checkpoint was cut.
+ *
+ * <p>The engine and session are created in {@link #open} per subtask and closed in {@link #close}.
+ * The device is the GPU that Flink's external resource {@code gpu} assigns to this task manager, or
+ * the CPU. Models are published from {@link #notifyCheckpointComplete} only, so no published model
+ * reflects data that a restore would replay.
+ */
+public final class TrainFunction extends ProcessFunction<TrainingBatch, TrainingMetric>
+    implements CheckpointedFunction, CheckpointListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainFunction.class);
+
+  /** A chunk of the serialized state: far below RocksDB's 2 GB value limit. */
+  static final int CHUNK_BYTES = 8 << 20;
+
+  public static final ListStateDescriptor<byte[]> STATE_CHUNKS =
+      new ListStateDescriptor<>(
+          "tlalign-training-state-chunks", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  public static final ListStateDescriptor<String> LEDGER =
+      new ListStateDescriptor<>("tlalign-trained-record-ids", String.class);
+
+  private final TrainerSettings settings;
+  private final ModelPublisher.Factory publisherFactory;
+
+  private transient ListState<byte[]> chunksState;
+  private transient ListState<String> ledgerState;
+  private transient TrainingState restored;
+  private transient List<String> ledger;
+  private transient TrainingSession session;
+  private transient ModelPublisher publisher;
+
+  private transient Counter steps;
+  private transient Counter refused;
+  private transient Counter images;
+  private transient volatile double lastLoss = Double.NaN;
+  private transient volatile double imagesPerSecond;
+  private transient long windowStartNanos;
+  private transient long windowImages;
+
+  public TrainFunction(TrainerSettings settings, ModelPublisher.Factory publisherFactory) {
+    this.settings = settings;
+    this.publisherFactory = publisherFactory;
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    chunksState = context.getOperatorStateStore().getListState(STATE_CHUNKS);
+    ledgerState = context.getOperatorStateStore().getListState(LEDGER);
+    ledger = new ArrayList<>();
+    if (context.isRestored()) {
+      List<byte[]> chunks = new ArrayList<>();
+      chunksState.get().forEach(chunks::add);
+      if (!chunks.isEmpty()) {
+        try {
+          restored = TrainingStateFormat.fromChunks(chunks);
+        } catch (CorruptTrainingStateException e) {
+          throw new IOException(
+              "refusing to restore the training state from the checkpoint: " + e.getMessage(), e);
+        }
+        restored.requirePreset(settings.model().name());
+      }
+      ledgerState.get().forEach(ledger::add);
+    }
+  }
+
+  @Override
+  public void open(OpenContext ctx) throws Exception {
+    Engine engine = EngineSetup.start(EngineOptions.defaults().withThreads(settings.threads(), 1));
+    Device device = EngineSetup.selectDevice(engine, assignedGpu());
+    session =
+        restored != null
+            ? TrainingSession.fromState(settings.trainingConfig(), device, restored)
+            : TrainingSession.create(settings.trainingConfig(), device);
+    LOG.info(
+        "training {} on {} from step {}{}",
+        settings.preset(),
+        device,
+        session.stepCount(),
+        restored != null ? " (restored)" : "");
+    restored = null;
+    publisher = publisherFactory == null ? null : publisherFactory.create();
+
+    var metrics = getRuntimeContext().getMetricGroup();
+    steps = metrics.counter("steps");
+    refused = metrics.counter("refusedSteps");
+    images = metrics.counter("imagesTrained");
+    metrics.gauge("loss", () -> lastLoss);
+    metrics.gauge("imagesPerSecond", () -> imagesPerSecond);
+    metrics.gauge("step", session::stepCount);
+    windowStartNanos = System.nanoTime();
+  }
+
+  /** The GPU index from Flink's external resource {@code gpu}, or -1 for the CPU. */
+  private int assignedGpu() {
+    Set<ExternalResourceInfo> gpus = getRuntimeContext().getExternalResourceInfos("gpu");
+    for (ExternalResourceInfo info : gpus) {
+      var index = info.getProperty("index");
+      if (index.isPresent()) {
+        return Integer.parseInt(index.get());
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public void processElement(TrainingBatch batch, Context ctx, Collector<TrainingMetric> out) {
+    StepResult r = session.step(batch.toMixedBatch());
+    lastLoss = r.loss();
+    if (r.refused()) {
+      refused.inc();
+      LOG.warn("step refused at batch {}: {}", r.batchIndex(), r.refusalReason());
+    } else {
+      steps.inc();
+      images.inc(r.batchSize());
+      if (settings.ledger()) {
+        Collections.addAll(ledger, batch.ids);
+      }
+    }
+    windowImages += r.batchSize();
+    long now = System.nanoTime();
+    if (now - windowStartNanos > 1_000_000_000L) {
+      imagesPerSecond = windowImages * 1e9 / (now - windowStartNanos);
+      windowStartNanos = now;
+      windowImages = 0;
+    }
+    if (r.refused() || r.step() % settings.metricsEvery() == 0) {
+      out.collect(
+          TrainingMetric.newBuilder()
+              .setStep(r.step())
+              .setLoss(r.loss())
+              .setAccuracy(null)
+              .setLearningRate(r.learningRate())
+              .setImagesPerSecond(imagesPerSecond)
+              .setMeanLambda(r.meanLambda())
+              .setMeanAlignedShareA(r.meanAlignedShareA())
+              .setTime(Instant.now())
+              .build());
+    }
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    TrainingState state = session.captureState();
+    chunksState.update(TrainingStateFormat.toChunks(state, CHUNK_BYTES));
+    ledgerState.update(ledger);
+    if (publisher != null) {
+      publisher.stage(state, context.getCheckpointId());
+    }
+  }
+
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    if (publisher != null) {
+      publisher.publishUpTo(checkpointId);
+    }
+  }
+
+  @Override
+  public void notifyCheckpointAborted(long checkpointId) {
+    if (publisher != null) {
+      publisher.discard(checkpointId);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (publisher != null) {
+        publisher.close();
+      }
+    } finally {
+      if (session != null) {
+        session.close();
+        session = null;
+      }
+    }
+  }
+
+  /** For tests: the current session's state. */
+  TrainingState currentState() {
+    return session.captureState();
+  }
+}

@@ -1,0 +1,50 @@
+package io.tlalign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchCommandTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return cl.execute(args);
+  }
+
+  @Test
+  void stepPrintsTheModelThreeModesAndTheRatioLast() {
+    int code = run("bench", "step", "--steps", "3", "--batch", "8");
+    assertThat(code).as("stderr: %s", err).isZero();
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines)
+        .anyMatch(
+            l ->
+                l.startsWith("model: name=vit-tiny-fm image=28x28 channels=1 patch=4 dim=64")
+                    && l.endsWith(" params=139018"));
+    for (String mode : new String[] {"none", "cutmix", "tlalign"}) {
+      String line =
+          lines.stream().filter(l -> l.startsWith("mode=" + mode + " ")).findFirst().orElseThrow();
+      double ips = Double.parseDouble(line.replaceAll(".*images_per_s=(\\S+).*", "$1"));
+      assertThat(ips).isPositive().isFinite();
+    }
+    String last = lines.get(lines.size() - 1);
+    assertThat(last).matches("tlalign_over_cutmix=\\d+\\.\\d{3}");
+    assertThat(Double.parseDouble(last.substring(last.indexOf('=') + 1))).isPositive();
+  }
+
+  @Test
+  void aZeroBatchIsAUsageErrorNamingIt() {
+    int code = run("bench", "step", "--batch", "0");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--batch").contains("got 0").contains("try --batch");
+  }
+}
