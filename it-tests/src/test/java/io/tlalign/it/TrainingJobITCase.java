@@ -13,6 +13,12 @@ import io.tlalign.pipeline.job.TlAlignOptions;
 import io.tlalign.pipeline.job.TrainerSettings;
 import io.tlalign.pipeline.kafka.LocalKafkaBroker;
 import io.tlalign.pipeline.publish.ModelStore;
+import io.tlalign.pipeline.replay.DatasetReplayer;
+import io.tlalign.pipeline.replay.FashionMnist;
+import io.tlalign.pipeline.replay.ProgressListener;
+import io.tlalign.pipeline.replay.ReplaySpec;
+import io.tlalign.pipeline.replay.ReplaySummary;
+import io.tlalign.pipeline.replay.Split;
 import io.tlalign.schemas.DeadLetter;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
@@ -87,22 +93,26 @@ class TrainingJobITCase {
   void imagesInTrainedStepsMetricsAndAModelThatEvaluatesOut() throws Exception {
     Configuration conf = freshJob();
 
-    int good = 2000;
-    FashionMnistFiles.Images train = FashionMnistFiles.read("train", good);
+    // Two bad records first, then the replay tool's 2,000 images: training must go on past them.
+    String topic = conf.get(TlAlignOptions.TRAIN_TOPIC);
+    FashionMnistFiles.Images train = FashionMnistFiles.read("train", 1);
     AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
     try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
-      String topic = conf.get(TlAlignOptions.TRAIN_TOPIC);
-      for (int i = 0; i < good; i++) {
-        String id = "fashion-mnist/train/" + i;
-        kafka.send(topic, id, codec.encode(image(id, train.labels()[i], train.pixels()[i])));
-        if (i == 500) {
-          kafka.send(topic, "bad-1", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-        }
-        if (i == 1200) {
-          kafka.send(topic, "bad-2", codec.encode(image("bad-2", 42, train.pixels()[i])));
-        }
-      }
+      kafka.send(topic, "bad-1", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+      kafka.send(topic, "bad-2", codec.encode(image("bad-2", 42, train.pixels()[0])));
     }
+    ReplaySummary replayed =
+        DatasetReplayer.replay(
+            ReplaySpec.builder()
+                .setDataset(FashionMnist.open(FashionMnist.DEFAULT_FOLDER, Split.TRAIN))
+                .setTopic(topic)
+                .optShuffleSeed(7)
+                .optLimit(2000)
+                .build(),
+            broker.bootstrapServers(),
+            ProgressListener.NONE);
+    assertThat(replayed.records()).isEqualTo(2000);
+    assertThat(replayed.failed()).isZero();
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     TlAlignJob.build(env, conf);

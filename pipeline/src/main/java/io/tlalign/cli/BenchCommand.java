@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Performance measurements; see the subcommands.",
-    subcommands = {BenchCommand.Step.class})
+    subcommands = {BenchCommand.Step.class, BenchCommand.Pipeline.class})
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -124,6 +124,76 @@ final class BenchCommand implements Runnable {
 
     private void fail(String message) {
       throw new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+  }
+
+  /** {@code tlalign bench pipeline}: records/s per core through decode, augment, pair, CutMix. */
+  @Command(
+      name = "pipeline",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Records per second per core through Avro decode, validation, augmentation, pairing and"
+            + " CutMix (the operators' own code on one thread), without the training step; then"
+            + " the training step's rate on the same batches.",
+        "Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist (apt-get install"
+            + " dataset-fashion-mnist). Last line: 'pipeline_over_training=R' (goal: R >= 3)."
+      })
+  static final class Pipeline implements Callable<Integer> {
+
+    @Option(
+        names = "--records",
+        defaultValue = "60000",
+        description = "Records to push through (default: ${DEFAULT-VALUE}).")
+    int records;
+
+    @Option(
+        names = "--batch",
+        defaultValue = "128",
+        description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+        names = "--training-steps",
+        defaultValue = "20",
+        description = "Timed training steps for the comparison (default: ${DEFAULT-VALUE}).")
+    int trainingSteps;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      for (var o :
+          java.util.List.of(
+              java.util.Map.entry("--records", records),
+              java.util.Map.entry("--batch", batch),
+              java.util.Map.entry("--training-steps", trainingSteps))) {
+        if (o.getValue() <= 0) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              o.getKey() + " must be > 0, got " + o.getValue() + "; see --help for defaults");
+        }
+      }
+      if ((long) batch * (trainingSteps + 2) > Math.min(records, 60_000)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--batch "
+                + batch
+                + " x (--training-steps "
+                + trainingSteps
+                + " + 2 warm-up) needs more than the "
+                + records
+                + " records; raise --records or lower --training-steps");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (PrintStream ps =
+          new PrintStream(new ForwardingStream(out), true, StandardCharsets.UTF_8)) {
+        new io.tlalign.pipeline.bench.PipelineBenchmark(
+                new io.tlalign.pipeline.bench.PipelineBenchmark.Options(
+                    records, batch, trainingSteps, 0L))
+            .run(ps);
+      }
+      out.flush();
+      return 0;
     }
   }
 

@@ -47,4 +47,28 @@ class BenchCommandTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--batch").contains("got 0").contains("try --batch");
   }
+
+  @Test
+  void pipelinePrintsItsRateTheTrainingRateAndTheirRatioLast() {
+    int code =
+        run("bench", "pipeline", "--records", "3000", "--batch", "64", "--training-steps", "2");
+    assertThat(code).as(err.toString()).isZero();
+    var lines = out.toString().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0))
+        .matches("pipeline: records=3000 seconds=\\S+ records_per_s_per_core=\\d+ batches=\\d+");
+    // 3,000 records in batches of 64 make 46 full batches.
+    assertThat(lines.get(0)).endsWith("batches=46");
+    assertThat(lines.get(1))
+        .matches("training: model=vit-tiny-fm batch=64 threads=1 images_per_s=\\d+");
+    assertThat(Double.parseDouble(lines.get(2).replace("pipeline_over_training=", "")))
+        .isPositive();
+  }
+
+  @Test
+  void pipelineRefusesMoreTrainingStepsThanTheRecordsAllow() {
+    int code = run("bench", "pipeline", "--records", "100", "--training-steps", "5");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--training-steps 5").contains("raise --records");
+  }
 }

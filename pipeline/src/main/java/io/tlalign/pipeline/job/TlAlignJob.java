@@ -7,6 +7,7 @@ import io.tlalign.pipeline.operators.AugmentFunction;
 import io.tlalign.pipeline.operators.BatchMixer;
 import io.tlalign.pipeline.operators.DecodeAndValidate;
 import io.tlalign.pipeline.operators.EvaluateFunction;
+import io.tlalign.pipeline.operators.FaultInjection;
 import io.tlalign.pipeline.operators.PairAndCutMixOperator;
 import io.tlalign.pipeline.operators.RawRecordDeserializer;
 import io.tlalign.pipeline.operators.SequenceAssigner;
@@ -126,7 +127,10 @@ public final class TlAlignJob {
             .transform(
                 "pair-and-cutmix",
                 TypeInformation.of(TrainingBatch.class),
-                new PairAndCutMixOperator(conf.get(TlAlignOptions.BATCH_SIZE), mixer))
+                new PairAndCutMixOperator(
+                    conf.get(TlAlignOptions.BATCH_SIZE),
+                    mixer,
+                    fault(conf, "pairing", TlAlignOptions.FAULT_PAIRING_AT_BATCH)))
             .setParallelism(1)
             .setMaxParallelism(1)
             .uid("pair-and-cutmix");
@@ -140,7 +144,9 @@ public final class TlAlignJob {
             .orElse(null);
     DataStream<TrainingMetric> metrics =
         batches
-            .process(new TrainFunction(settings, publisher))
+            .process(
+                new TrainFunction(
+                    settings, publisher, fault(conf, "train", TlAlignOptions.FAULT_TRAIN_AT_STEP)))
             .setParallelism(1)
             .setMaxParallelism(1)
             .uid("train")
@@ -206,6 +212,13 @@ public final class TlAlignJob {
         .setParallelism(1)
         .uid("evaluate")
         .name("evaluate");
+  }
+
+  private static FaultInjection fault(
+      ReadableConfig conf, String name, org.apache.flink.configuration.ConfigOption<Long> at) {
+    return conf.getOptional(TlAlignOptions.FAULT_MARKER_DIR)
+        .map(dir -> new FaultInjection(dir, name, conf.get(at)))
+        .orElse(FaultInjection.NONE);
   }
 
   static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(

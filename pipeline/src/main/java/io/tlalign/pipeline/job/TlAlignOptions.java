@@ -203,4 +203,26 @@ public final class TlAlignOptions {
           .withDescription(
               "Score the eval topic with every published model (unbounded runs with a model"
                   + " store).");
+
+  // ---- Recovery drills ----
+
+  public static final ConfigOption<String> FAULT_MARKER_DIR =
+      key("tlalign.fault.marker-dir")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "Folder for fault markers: each injected fault fires once per folder, across"
+                  + " restarts. Faults are off without it.");
+
+  public static final ConfigOption<Long> FAULT_TRAIN_AT_STEP =
+      key("tlalign.fault.train-at-step")
+          .longType()
+          .defaultValue(-1L)
+          .withDescription("Throw once in the training operator before this step (drill).");
+
+  public static final ConfigOption<Long> FAULT_PAIRING_AT_BATCH =
+      key("tlalign.fault.pairing-at-batch")
+          .longType()
+          .defaultValue(-1L)
+          .withDescription("Throw once in the pairing operator before this batch (drill).");
 }

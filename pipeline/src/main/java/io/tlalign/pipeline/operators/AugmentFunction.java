@@ -23,7 +23,8 @@ public final class AugmentFunction implements MapFunction<TrainingImage, Trainin
     if (augmenter == null) {
       augmenter = new ImageAugmenter(jobSeed, maxShift);
     }
-    img.pixels = augmenter.augment(img.id, img.pixels, img.channels, img.height, img.width);
+    img.pixels =
+        augmenter.augment(img.id, img.seq, img.pixels, img.channels, img.height, img.width);
     return img;
   }
 }

@@ -20,8 +20,8 @@ public final class ImageAugmenter {
   }
 
   /** Returns a new {@code [C, H, W]} array; {@code pixels} is not modified. */
-  public float[] augment(String recordId, float[] pixels, int c, int h, int w) {
-    UniformRandomProvider rng = RandomSource.SPLIT_MIX_64.create(seedFor(recordId));
+  public float[] augment(String recordId, long position, float[] pixels, int c, int h, int w) {
+    UniformRandomProvider rng = RandomSource.SPLIT_MIX_64.create(seedFor(recordId, position));
     int dy = rng.nextInt(2 * maxShift + 1) - maxShift;
     int dx = rng.nextInt(2 * maxShift + 1) - maxShift;
     boolean flip = rng.nextBoolean();
@@ -41,9 +41,10 @@ public final class ImageAugmenter {
     return out;
   }
 
-  long seedFor(String recordId) {
-    // A fixed, platform-independent mix of the job seed and the id (String.hashCode is specified).
+  long seedFor(String recordId, long position) {
+    // A fixed, platform-independent mix (String.hashCode is specified by the JLS).
     long h = jobSeed * 0x9E3779B97F4A7C15L + recordId.hashCode();
-    return h ^ (h >>> 31);
+    h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + position;
+    return h ^ (h >>> 29);
   }
 }

@@ -137,15 +137,25 @@ public final class ImageValidator {
     return out;
   }
 
-  /** Reads the size from the header first, so a small file cannot expand into a huge image. */
+  /**
+   * Reads the size from the header first, so a small file cannot expand into a huge image. The
+   * bytes must be in the encoding the record declares.
+   */
   private BufferedImage decode(byte[] bytes, ImageEncoding enc) throws Rejection {
+    RejectReason undecodable =
+        enc == ImageEncoding.PNG ? RejectReason.UNDECODABLE_PNG : RejectReason.UNDECODABLE_JPEG;
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
       if (readers == null || !readers.hasNext()) {
-        throw new Rejection(RejectReason.UNDECODABLE_IMAGE, "not a readable " + enc + " image");
+        throw new Rejection(undecodable, "not a readable " + enc + " image");
       }
       ImageReader reader = readers.next();
       try {
+        String format = reader.getFormatName();
+        if (!format.equalsIgnoreCase(enc == ImageEncoding.PNG ? "png" : "jpeg")) {
+          throw new Rejection(
+              undecodable, "the record says " + enc + " but the bytes are " + format);
+        }
         reader.setInput(in, true, true);
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
         if (pixels > maxPixels) {
@@ -158,8 +168,7 @@ public final class ImageValidator {
         reader.dispose();
       }
     } catch (IOException | RuntimeException e) {
-      throw new Rejection(
-          RejectReason.UNDECODABLE_IMAGE, "cannot decode " + enc + ": " + e.getMessage());
+      throw new Rejection(undecodable, "cannot decode " + enc + ": " + e.getMessage());
     }
   }
 

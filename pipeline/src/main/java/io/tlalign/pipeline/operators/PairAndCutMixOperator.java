@@ -46,6 +46,7 @@ public final class PairAndCutMixOperator extends AbstractStreamOperator<Training
 
   private final int batchSize;
   private final BatchMixer mixer;
+  private final FaultInjection fault;
 
   private transient ListState<Long> nextSeqState;
   private transient ListState<Long> batchIndexState;
@@ -58,11 +59,16 @@ public final class PairAndCutMixOperator extends AbstractStreamOperator<Training
   private transient List<TrainingImage> openBatch;
 
   public PairAndCutMixOperator(int batchSize, BatchMixer mixer) {
+    this(batchSize, mixer, FaultInjection.NONE);
+  }
+
+  public PairAndCutMixOperator(int batchSize, BatchMixer mixer, FaultInjection fault) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
     }
     this.batchSize = batchSize;
     this.mixer = mixer;
+    this.fault = fault;
   }
 
   @Override
@@ -153,6 +159,7 @@ public final class PairAndCutMixOperator extends AbstractStreamOperator<Training
   }
 
   private void emitOpenBatch() {
+    fault.maybeFail(batchIndex);
     TrainingBatch batch = mixer.mix(batchIndex, openBatch);
     batchIndex++;
     openBatch = new ArrayList<>();

@@ -16,9 +16,9 @@ import io.tlalign.schemas.TrainingMetric;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -58,8 +58,12 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   public static final ListStateDescriptor<String> LEDGER =
       new ListStateDescriptor<>("tlalign-trained-record-ids", String.class);
 
+  /** Accumulator with the ids of every trained record, from the ledger, at the end of a run. */
+  public static final String LEDGER_ACCUMULATOR = "tlalign-trained-record-ids";
+
   private final TrainerSettings settings;
   private final ModelPublisher.Factory publisherFactory;
+  private final FaultInjection fault;
 
   private transient ListState<byte[]> chunksState;
   private transient ListState<String> ledgerState;
@@ -67,6 +71,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   private transient List<String> ledger;
   private transient TrainingSession session;
   private transient ModelPublisher publisher;
+  private transient ListAccumulator<String> ledgerAccumulator;
 
   private transient Counter steps;
   private transient Counter refused;
@@ -76,9 +81,11 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   private transient long windowStartNanos;
   private transient long windowImages;
 
-  public TrainFunction(TrainerSettings settings, ModelPublisher.Factory publisherFactory) {
+  public TrainFunction(
+      TrainerSettings settings, ModelPublisher.Factory publisherFactory, FaultInjection fault) {
     this.settings = settings;
     this.publisherFactory = publisherFactory;
+    this.fault = fault;
   }
 
   @Override
@@ -89,7 +96,15 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
     if (context.isRestored()) {
       List<byte[]> chunks = new ArrayList<>();
       chunksState.get().forEach(chunks::add);
-      if (!chunks.isEmpty()) {
+      if (chunks.isEmpty()) {
+        // The sources resume from the saved offsets, so a fresh model here would silently skip
+        // everything read before them (e.g. after the train operator's uid changed).
+        throw new IllegalStateException(
+            "the job is restored from a checkpoint that holds no training state for this"
+                + " operator; refusing to start a new model while the input resumes mid-stream."
+                + " Restore a checkpoint taken by this job (same operator uid \"train\"), or"
+                + " start without one");
+      } else {
         try {
           restored = TrainingStateFormat.fromChunks(chunks);
         } catch (CorruptTrainingStateException e) {
@@ -118,6 +133,13 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
         restored != null ? " (restored)" : "");
     restored = null;
     publisher = publisherFactory == null ? null : publisherFactory.create();
+    if (settings.ledger()) {
+      // The job result shows the ledger of the attempt that finished: the ledger restored from
+      // its checkpoint plus what it trained itself.
+      ledgerAccumulator = new ListAccumulator<>();
+      ledger.forEach(ledgerAccumulator::add);
+      getRuntimeContext().addAccumulator(LEDGER_ACCUMULATOR, ledgerAccumulator);
+    }
 
     var metrics = getRuntimeContext().getMetricGroup();
     steps = metrics.counter("steps");
@@ -143,6 +165,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
 
   @Override
   public void processElement(TrainingBatch batch, Context ctx, Collector<TrainingMetric> out) {
+    fault.maybeFail(session.stepCount() + 1);
     StepResult r = session.step(batch.toMixedBatch());
     lastLoss = r.loss();
     if (r.refused()) {
@@ -152,7 +175,10 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
       steps.inc();
       images.inc(r.batchSize());
       if (settings.ledger()) {
-        Collections.addAll(ledger, batch.ids);
+        for (String id : batch.ids) {
+          ledger.add(id);
+          ledgerAccumulator.add(id);
+        }
       }
     }
     windowImages += r.batchSize();

@@ -88,6 +88,17 @@ class ImageValidatorTest {
   }
 
   @Test
+  void aPngDeclaredAsJpegIsRefused() throws Exception {
+    BufferedImage bi = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(bi, "png", png);
+    assertRejected(
+        record(
+            b -> b.setEncoding(ImageEncoding.JPEG).setPixels(ByteBuffer.wrap(png.toByteArray()))),
+        "UNDECODABLE_JPEG");
+  }
+
+  @Test
   void eachKindOfBadRecordHasItsOwnReason() {
     byte[] good = codec.encode(image().build());
     assertRejected(new KafkaRecord("t", 0, 1, 1, null, good), "NULL_KEY");
@@ -102,13 +113,13 @@ class ImageValidatorTest {
     assertRejected(record(b -> b.setPixels(ByteBuffer.wrap(new byte[15]))), "PIXEL_SIZE_MISMATCH");
     assertRejected(
         record(b -> b.setEncoding(ImageEncoding.PNG).setPixels(ByteBuffer.wrap(new byte[] {1, 2}))),
-        "UNDECODABLE_IMAGE");
+        "UNDECODABLE_PNG");
     assertRejected(
         record(
             b ->
                 b.setEncoding(ImageEncoding.JPEG)
                     .setPixels(ByteBuffer.wrap(new byte[] {(byte) 0xFF, (byte) 0xD8, 0, 0}))),
-        "UNDECODABLE_IMAGE");
+        "UNDECODABLE_JPEG");
     assertRejected(
         record(b -> b.setHeight(1000).setWidth(1000).setPixels(ByteBuffer.wrap(new byte[0]))),
         "OVERSIZED_IMAGE");

@@ -1,0 +1,293 @@
+package io.tlalign.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tlalign.pipeline.job.JobTopics;
+import io.tlalign.pipeline.job.TlAlignJob;
+import io.tlalign.pipeline.job.TlAlignOptions;
+import io.tlalign.pipeline.kafka.LocalKafkaBroker;
+import io.tlalign.pipeline.operators.ImageValidator;
+import io.tlalign.pipeline.operators.RejectReason;
+import io.tlalign.pipeline.operators.Rejection;
+import io.tlalign.pipeline.operators.TrainFunction;
+import io.tlalign.pipeline.records.KafkaRecord;
+import io.tlalign.schemas.DeadLetter;
+import io.tlalign.schemas.ImageEncoding;
+import io.tlalign.schemas.LabeledImage;
+import io.tlalign.schemas.ModelRef;
+import io.tlalign.schemas.codec.AvroRecordCodec;
+import io.tlalign.schemas.codec.RecordDecodeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every kind of bad input in the corpus ({@link BadRecordCorpus}) interleaved with 600 good
+ * Fashion-MNIST images on a real broker: each bad record reaches the dead-letter topic once, whole,
+ * with its own reason code and its coordinates; the job never fails, trains on exactly the 600 good
+ * images (none of the neighbours of a bad record is lost) and counts each kind in its metrics.
+ */
+class BadInputITCase {
+
+  private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+
+  @RegisterExtension
+  static final MiniClusterExtension CLUSTER =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
+
+  private static final int GOOD = 600;
+  private static final int BATCH = 32;
+
+  /** A bad record goes in after every this many good ones, so each has good neighbours. */
+  private static final int EVERY = 35;
+
+  @TempDir static Path work;
+  private static LocalKafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = LocalKafkaBroker.builder().dataDir(work.resolve("kafka")).start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  /**
+   * The checked-in files are the generator's output, and each is refused by the job's own
+   * validator, configured as in the job below, with the reason code the manifest gives it.
+   */
+  @Test
+  void theCorpusIsTheGeneratorsOutputAndEachFileHasItsManifestReason() throws Exception {
+    List<BadRecordCorpus.Case> corpus = BadRecordCorpus.load();
+    List<BadRecordCorpus.Case> generated = BadRecordCorpus.generate();
+    assertThat(corpus).hasSameSizeAs(generated).hasSize(16);
+    assertThat(corpus).extracting(BadRecordCorpus.Case::file).doesNotHaveDuplicates();
+    // Every reason code of the job has a case, and each kind has its own code.
+    Map<String, List<String>> filesByReason = new TreeMap<>();
+    corpus.forEach(
+        c -> filesByReason.computeIfAbsent(c.reason(), r -> new ArrayList<>()).add(c.file()));
+    List<String> codes = new ArrayList<>();
+    for (RecordDecodeException.Reason r : RecordDecodeException.Reason.values()) {
+      codes.add(r.name());
+    }
+    for (RejectReason r : RejectReason.values()) {
+      codes.add(r.name());
+    }
+    assertThat(filesByReason.keySet()).containsExactlyInAnyOrderElementsOf(codes);
+    filesByReason.forEach((reason, files) -> assertThat(files).as(reason).hasSize(1));
+    for (int i = 0; i < corpus.size(); i++) {
+      BadRecordCorpus.Case c = corpus.get(i);
+      BadRecordCorpus.Case g = generated.get(i);
+      assertThat(c.file()).isEqualTo(g.file());
+      assertThat(c.key()).as(c.file()).isEqualTo(g.key());
+      assertThat(c.reason()).as(c.file()).isEqualTo(g.reason());
+      assertThat(c.value()).as(c.file() + " differs from the generator").isEqualTo(g.value());
+
+      ImageValidator validator =
+          new ImageValidator(10, 1, 28, 28, BadRecordCorpus.MAX_IMAGE_PIXELS);
+      KafkaRecord r = new KafkaRecord("t", 0, i, 1L, c.keyBytes(), c.value());
+      try {
+        validator.validate(r);
+        throw new AssertionError(c.file() + " was accepted");
+      } catch (Rejection e) {
+        assertThat(e.reasonCode()).as(c.file() + ": " + e.getMessage()).isEqualTo(c.reason());
+      }
+    }
+  }
+
+  @Test
+  void eachBadRecordIsDeadLetteredOnceWithItsReasonAndNoGoodRecordIsLost() throws Exception {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    Configuration conf = new Configuration();
+    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train.bad." + run);
+    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
+    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
+    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
+    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
+    conf.set(TlAlignOptions.GROUP_ID, "bad-" + run);
+    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
+    conf.set(TlAlignOptions.BOUNDED, true);
+    conf.set(TlAlignOptions.LEDGER, true);
+    conf.set(TlAlignOptions.BATCH_SIZE, BATCH);
+    conf.set(TlAlignOptions.WARMUP_STEPS, 5L);
+    conf.set(TlAlignOptions.TOTAL_STEPS, 40L);
+    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
+    conf.set(TlAlignOptions.DECODE_PARALLELISM, 2);
+    conf.set(TlAlignOptions.NUM_CLASSES, 10);
+    conf.set(TlAlignOptions.MAX_IMAGE_PIXELS, BadRecordCorpus.MAX_IMAGE_PIXELS);
+    conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(2));
+    JobTopics.ensure(conf);
+
+    List<BadRecordCorpus.Case> corpus = BadRecordCorpus.load();
+    String topic = conf.get(TlAlignOptions.TRAIN_TOPIC);
+    FashionMnistFiles.Images train = FashionMnistFiles.read("train", GOOD);
+    AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
+    // Where each bad record was written, by file.
+    Map<String, RecordMetadata> written = new HashMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      int bad = 0;
+      for (int i = 0; i < GOOD; i++) {
+        String id = "fashion-mnist/train/" + i;
+        send(
+            producer,
+            topic,
+            id.getBytes(StandardCharsets.UTF_8),
+            codec.encode(image(id, train.labels()[i], train.pixels()[i])));
+        if ((i + 1) % EVERY == 0 && bad < corpus.size()) {
+          BadRecordCorpus.Case c = corpus.get(bad++);
+          written.put(c.file(), send(producer, topic, c.keyBytes(), c.value()));
+        }
+      }
+      assertThat(bad).as("every bad record interleaved").isEqualTo(corpus.size());
+    }
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.configure(conf);
+    TlAlignJob.build(env, conf);
+    JobExecutionResult result = env.execute("tlalign-bad-input");
+
+    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+      // Dead letters: exactly one per bad record, with its reason, bytes and coordinates.
+      AvroRecordCodec<DeadLetter> deadCodec = AvroRecordCodec.forDeadLetter();
+      List<DeadLetter> dead = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r :
+          kafka.readAll(conf.get(TlAlignOptions.DEAD_LETTER_TOPIC))) {
+        dead.add(deadCodec.decode(r.value()));
+      }
+      assertThat(dead).hasSize(corpus.size());
+      Map<Long, DeadLetter> byOffset = new HashMap<>();
+      for (DeadLetter d : dead) {
+        assertThat(byOffset.put(d.getOffset(), d)).as("two dead letters for one offset").isNull();
+      }
+      for (BadRecordCorpus.Case c : corpus) {
+        RecordMetadata at = written.get(c.file());
+        DeadLetter d = byOffset.get(at.offset());
+        assertThat(d).as("dead letter of " + c.file() + " at offset " + at.offset()).isNotNull();
+        assertThat(d.getReasonCode()).as(c.file() + ": " + d.getMessage()).isEqualTo(c.reason());
+        assertThat(d.getTopic()).isEqualTo(at.topic());
+        assertThat(d.getPartition()).isEqualTo(at.partition());
+        assertThat(d.getMessage()).isNotBlank();
+        assertThat(bytes(d.getOriginalValue())).as(c.file()).isEqualTo(c.value());
+        if (c.key() == null) {
+          assertThat(d.getOriginalKey()).as(c.file()).isNull();
+        } else {
+          assertThat(bytes(d.getOriginalKey())).as(c.file()).isEqualTo(c.keyBytes());
+        }
+      }
+
+      // The job trained to the end: 600 images in batches of 32 are 19 steps.
+      List<ConsumerRecord<byte[], byte[]>> refs =
+          kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC));
+      assertThat(refs).isNotEmpty();
+      ModelRef last = AvroRecordCodec.forModelRef().decode(refs.get(refs.size() - 1).value());
+      assertThat(last.getStep()).isEqualTo((GOOD + BATCH - 1) / BATCH);
+    }
+
+    // The ledger: each good image exactly once, nothing else (no bad record was trained on).
+    List<String> ledger = result.getAccumulatorResult(TrainFunction.LEDGER_ACCUMULATOR);
+    assertThat(ledger).hasSize(GOOD);
+    assertThat(new HashSet<>(ledger))
+        .containsExactlyInAnyOrderElementsOf(
+            IntStream.range(0, GOOD).mapToObj(i -> "fashion-mnist/train/" + i).toList());
+
+    // Metrics: deadLetters.<REASON> per kind, summed over the decode subtasks, and the accepted.
+    Map<String, Long> expected = new TreeMap<>();
+    corpus.forEach(c -> expected.merge(c.reason(), 1L, Long::sum));
+    Map<String, Long> counted = new TreeMap<>();
+    long accepted = 0;
+    for (Map.Entry<String, Metric> m :
+        REPORTER.getMetricsByIdentifiers(result.getJobID()).entrySet()) {
+      String id = m.getKey();
+      int at = id.lastIndexOf(".deadLetters.");
+      if (at >= 0) {
+        counted.merge(
+            id.substring(at + ".deadLetters.".length()),
+            ((Counter) m.getValue()).getCount(),
+            Long::sum);
+      } else if (id.endsWith(".recordsAccepted")) {
+        accepted += ((Counter) m.getValue()).getCount();
+      }
+    }
+    assertThat(counted).isEqualTo(expected);
+    assertThat(accepted).isEqualTo(GOOD);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static RecordMetadata send(
+      KafkaProducer<byte[], byte[]> producer, String topic, byte[] key, byte[] value)
+      throws Exception {
+    return producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    if (b == null) {
+      return null;
+    }
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+
+  private static LabeledImage image(String id, int label, byte[] px) {
+    return LabeledImage.newBuilder()
+        .setId(id)
+        .setSource("fashion-mnist/train")
+        .setLabel(label)
+        .setHeight(28)
+        .setWidth(28)
+        .setChannels(1)
+        .setEncoding(ImageEncoding.RAW_U8)
+        .setPixels(ByteBuffer.wrap(px))
+        .setEventTime(Instant.now())
+        .build();
+  }
+}

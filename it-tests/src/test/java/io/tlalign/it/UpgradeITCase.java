@@ -1,0 +1,138 @@
+package io.tlalign.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tlalign.pipeline.job.TlAlignOptions;
+import io.tlalign.pipeline.kafka.LocalKafkaBroker;
+import io.tlalign.pipeline.operators.TrainFunction;
+import io.tlalign.schemas.TrainingMetric;
+import io.tlalign.schemas.codec.AvroRecordCodec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An upgrade: stop the job with a savepoint part-way, restart it from the savepoint with another
+ * parallelism for decode and augmentation. Training continues from the saved step and ends with the
+ * same model as a run that was never stopped, every record trained once.
+ */
+class UpgradeITCase {
+
+  @RegisterExtension
+  static final MiniClusterExtension CLUSTER =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(2)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
+
+  /** A multiple of the batch size: an unbounded run trains every image without end of input. */
+  private static final int IMAGES = 1984;
+
+  @TempDir static Path work;
+  private static LocalKafkaBroker broker;
+  private static JobRuns runs;
+
+  @BeforeAll
+  static void replayImages() throws Exception {
+    broker = LocalKafkaBroker.builder().dataDir(work.resolve("kafka")).start();
+    runs = JobRuns.onFreshTopic(broker.bootstrapServers(), work, IMAGES);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @Test
+  void aSavepointRestartWithOtherDecodeParallelismContinuesTheSameModel() throws Exception {
+    JobRuns.Outcome uninterrupted = runs.runToEnd(runs.config(JobRuns.newRunName("straight")));
+
+    // First life: unbounded, decode and augment at parallelism 1, stopped once past step 20.
+    String run = JobRuns.newRunName("upgrade");
+    Configuration first = runs.config(run);
+    first.set(TlAlignOptions.BOUNDED, false);
+    first.set(TlAlignOptions.DECODE_PARALLELISM, 1);
+    // The same graph in both lives: the evaluation branch only exists in unbounded runs.
+    first.set(TlAlignOptions.EVAL_ENABLED, false);
+    JobClient job = JobRuns.environment(first).executeAsync("tlalign-before-upgrade");
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (runs.models(first).stream().noneMatch(m -> m.getStep() >= 20)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    assertThat(runs.models(first)).as("models before the upgrade").isNotEmpty();
+    String savepoint =
+        job.stopWithSavepoint(
+                false, work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+            .get();
+
+    // Second life: the upgraded job, decode and augment at parallelism 2. Kafka splits restored
+    // from an unbounded job stay unbounded, so it runs until the last step's model is out.
+    Configuration second = runs.config(run);
+    second.set(TlAlignOptions.BOUNDED, false);
+    second.set(TlAlignOptions.EVAL_ENABLED, false);
+    second.set(TlAlignOptions.DECODE_PARALLELISM, 2);
+    second.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run + "-after");
+    second.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    long lastStep = uninterrupted.state().step();
+    JobClient upgradedJob = JobRuns.environment(second).executeAsync("tlalign-after-upgrade");
+    JobRuns.Outcome upgraded;
+    try {
+      deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      while (runs.models(second).stream().noneMatch(m -> m.getStep() >= lastStep)
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      // A running job's accumulators reach the job master with the task managers' heartbeats.
+      List<String> ledger = null;
+      deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while ((ledger == null || ledger.size() < IMAGES) && System.nanoTime() < deadline) {
+        @SuppressWarnings("unchecked")
+        List<String> current =
+            (List<String>)
+                upgradedJob.getAccumulators().get().get(TrainFunction.LEDGER_ACCUMULATOR);
+        ledger = current;
+        Thread.sleep(500);
+      }
+      upgraded = new JobRuns.Outcome(runs.lastModel(second), ledger);
+    } finally {
+      upgradedJob.cancel().get();
+    }
+
+    var after = new KafkaTestClient(broker.bootstrapServers());
+    long firstStepAfter;
+    try (after) {
+      var records = after.readAll(second.get(TlAlignOptions.METRICS_TOPIC));
+      firstStepAfter = AvroRecordCodec.forTrainingMetric().decode(records.get(0).value()).getStep();
+      for (var r : records) {
+        TrainingMetric m = AvroRecordCodec.forTrainingMetric().decode(r.value());
+        assertThat(m.getStep()).isGreaterThan(20);
+      }
+    }
+    assertThat(firstStepAfter).as("the restarted job continues, not restarts").isGreaterThan(20);
+
+    assertThat(uninterrupted.state().step()).isEqualTo(IMAGES / 32);
+    assertThat(upgraded.state().step()).isEqualTo(uninterrupted.state().step());
+    assertThat(upgraded.state().parameters()).isEqualTo(uninterrupted.state().parameters());
+    assertThat(upgraded.state().firstMoments()).isEqualTo(uninterrupted.state().firstMoments());
+    assertThat(upgraded.state().secondMoments()).isEqualTo(uninterrupted.state().secondMoments());
+    assertThat(upgraded.ledger()).hasSize(IMAGES);
+    assertThat(new HashSet<>(upgraded.ledger())).hasSize(IMAGES);
+    assertThat(upgraded.ledger()).containsExactlyElementsOf(uninterrupted.ledger());
+  }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Plain PyTorch training step of the same shape as `./tlalign bench step` (vit-tiny-fm).
+
+A reference point for the DJL step: the same ViT (28x28x1, patch 4, dim 64, depth 4, 4 heads,
+MLP ratio 2, 10 classes, class token, pre-norm blocks, GELU), soft-target cross-entropy against a
+CutMix target, backward, AdamW with gradient clipping, on one CPU thread. Prints the median step
+time and images/s. Usage: python3 plain_pytorch_step.py [--batch 128] [--steps 50] [--threads 1]
+"""
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.scale = (dim // heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, n, d = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = (q * self.scale) @ k.transpose(-2, -1)
+        attn = attn.softmax(dim=-1)
+        out = (attn @ v).transpose(1, 2).reshape(b, n, d)
+        return self.proj(out), attn.mean(dim=1).detach()
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads, mlp_ratio):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        hidden = int(dim * mlp_ratio)
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
+
+    def forward(self, x):
+        a, m = self.attn(self.norm1(x))
+        x = x + a
+        return x + self.mlp(self.norm2(x)), m
+
+
+class ViT(nn.Module):
+    def __init__(self, img=28, ch=1, patch=4, dim=64, depth=4, heads=4, mlp_ratio=2.0, k=10):
+        super().__init__()
+        n = (img // patch) ** 2
+        self.patch = nn.Conv2d(ch, dim, patch, patch)
+        self.cls = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos = nn.Parameter(torch.zeros(1, n + 1, dim))
+        self.blocks = nn.ModuleList([Block(dim, heads, mlp_ratio) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, k)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+        maps = []
+        for blk in self.blocks:
+            x, m = blk(x)
+            maps.append(m)
+        return self.head(self.norm(x)[:, 0]), maps
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = ViT()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    x = torch.randn(a.batch, 1, 28, 28)
+    y = torch.randint(0, 10, (a.batch,))
+    lam = 0.6
+    target = lam * F.one_hot(y, 10).float() + (1 - lam) * F.one_hot(y.flip(0), 10).float()
+    times = []
+    for step in range(a.steps + 3):
+        t0 = time.perf_counter()
+        logits, _ = model(x)
+        loss = torch.sum(-target * F.log_softmax(logits, dim=-1), dim=-1).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step >= 3:
+            times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    print(f"plain_pytorch: torch={torch.__version__} threads={a.threads} batch={a.batch} "
+          f"params={sum(p.numel() for p in model.parameters())} "
+          f"median_ms={med * 1000:.3f} images_per_s={a.batch / med:.1f}")
+
+
+if __name__ == "__main__":
+    main()
