@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Performance measurements; see the subcommands.",
-    subcommands = {BenchCommand.Step.class, BenchCommand.Pipeline.class})
+    subcommands = {BenchCommand.Step.class, BenchCommand.Pipeline.class, BenchCommand.Soak.class})
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -194,6 +194,98 @@ final class BenchCommand implements Runnable {
       }
       out.flush();
       return 0;
+    }
+  }
+
+  /** {@code tlalign bench soak}: resident memory of the real job over a long run. */
+  @Command(
+      name = "soak",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Runs the real training job (local Flink cluster in this JVM, local Kafka broker in a temp"
+            + " folder, Fashion-MNIST replayed shuffled per epoch) for --steps steps and prints"
+            + " 'soak: step=S rss_mb=R heap_used_mb=H heap_committed_mb=C images_per_s=X' every"
+            + " --report-every steps.",
+        "RSS is VmRSS of this JVM (/proc/self/status); heap is Runtime total minus free, no"
+            + " forced GC. Last lines: 'soak: steps=S rss_first_report_mb=A rss_last_mb=B"
+            + " drift_pct=D' and 'soak: goal_met=true|false' (goal: |D| <= 5). Exits 0 either way."
+      })
+  static final class Soak implements Callable<Integer> {
+
+    @Option(
+        names = "--steps",
+        defaultValue = "10000",
+        description = "Training steps to run (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(
+        names = "--batch",
+        defaultValue = "128",
+        description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+        names = "--report-every",
+        defaultValue = "1000",
+        description = "Print a memory line every this many steps (default: ${DEFAULT-VALUE}).")
+    int reportEvery;
+
+    @Option(
+        names = "--data",
+        defaultValue = "/usr/share/datasets/fashion-mnist",
+        description = "Fashion-MNIST folder (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path data;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      if (steps <= 0) {
+        fail("--steps must be > 0, got " + steps + "; try --steps 10000");
+      }
+      if (batch <= 0) {
+        fail("--batch must be > 0, got " + batch + "; try --batch 128");
+      }
+      if (reportEvery <= 0) {
+        fail("--report-every must be > 0, got " + reportEvery + "; try --report-every 1000");
+      }
+      if (reportEvery > steps) {
+        fail(
+            "--report-every "
+                + reportEvery
+                + " is larger than --steps "
+                + steps
+                + ", so nothing would be reported; lower --report-every or raise --steps");
+      }
+      if ((long) steps * batch > 100_000_000L) {
+        fail(
+            "--steps "
+                + steps
+                + " x --batch "
+                + batch
+                + " is more than 100,000,000 images to replay; lower --steps or --batch");
+      }
+      if (!java.nio.file.Files.isDirectory(data)) {
+        fail(
+            "--data "
+                + data
+                + " is not a folder; install Fashion-MNIST (apt-get install"
+                + " dataset-fashion-mnist) or point --data at its folder");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (PrintStream ps =
+          new PrintStream(new ForwardingStream(out), true, StandardCharsets.UTF_8)) {
+        new io.tlalign.pipeline.bench.SoakBenchmark(
+                new io.tlalign.pipeline.bench.SoakBenchmark.Options(
+                    steps, batch, reportEvery, data, 0L))
+            .run(ps);
+      }
+      out.flush();
+      return 0;
+    }
+
+    private void fail(String message) {
+      throw new CommandLine.ParameterException(spec.commandLine(), message);
     }
   }
 

@@ -20,6 +20,7 @@ import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -60,7 +61,7 @@ public final class TlAlignJob {
         conf.get(TlAlignOptions.CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
     // A training step can take seconds; unaligned barriers overtake the batches queued before it.
     env.getCheckpointConfig().enableUnalignedCheckpoints();
-    conf.getOptional(TlAlignOptions.CHECKPOINT_DIR)
+    checkpointStorage(env, conf)
         .ifPresent(dir -> env.getCheckpointConfig().setCheckpointStorage(dir));
 
     KafkaSourceBuilder<KafkaRecord> train =
@@ -164,6 +165,29 @@ public final class TlAlignJob {
         .setParallelism(1)
         .uid("sink-metrics")
         .name("tlalign.metrics");
+  }
+
+  /**
+   * Where checkpoints go: the job's own option, else the cluster's {@code state.checkpoints.dir},
+   * else a folder under {@code java.io.tmpdir}. Never the JobManager's memory: its 5 MB cap is
+   * below one model's state.
+   */
+  static java.util.Optional<String> checkpointStorage(
+      StreamExecutionEnvironment env, ReadableConfig conf) {
+    java.util.Optional<String> own = conf.getOptional(TlAlignOptions.CHECKPOINT_DIR);
+    if (own.isPresent()) {
+      return own;
+    }
+    if (conf.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isPresent()
+        || env.getConfiguration()
+            .getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY)
+            .isPresent()) {
+      return java.util.Optional.empty(); // the cluster's setting applies
+    }
+    return java.util.Optional.of(
+        java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "tlalign-checkpoints")
+            .toUri()
+            .toString());
   }
 
   private static DataStream<TrainingMetric> evaluation(

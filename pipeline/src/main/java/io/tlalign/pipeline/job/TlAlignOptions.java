@@ -166,7 +166,9 @@ public final class TlAlignOptions {
       key("tlalign.checkpoint.dir")
           .stringType()
           .noDefaultValue()
-          .withDescription("Checkpoint storage URI (file:///..., s3://...); default: in memory.");
+          .withDescription(
+              "Checkpoint storage URI (file:///..., s3://...). Default: the cluster's"
+                  + " state.checkpoints.dir, else a folder under java.io.tmpdir (local runs).");
 
   public static final ConfigOption<String> MODEL_STORE =
       key("tlalign.model-store")

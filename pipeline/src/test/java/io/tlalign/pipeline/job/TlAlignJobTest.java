@@ -1,0 +1,61 @@
+package io.tlalign.pipeline.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Test;
+
+class TlAlignJobTest {
+
+  private static Configuration conf() {
+    Configuration c = new Configuration();
+    c.set(TlAlignOptions.BOOTSTRAP_SERVERS, "127.0.0.1:1");
+    return c;
+  }
+
+  private static StreamExecutionEnvironment built(Configuration c) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    TlAlignJob.build(env, c);
+    return env;
+  }
+
+  @Test
+  void checkpointsAreExactlyOnceUnalignedAndOnAFileSystemByDefault() {
+    // The JobManager's in-memory storage caps state at 5 MB: one model's state is larger.
+    StreamExecutionEnvironment env = built(conf());
+    var cp = env.getCheckpointConfig();
+    assertThat(cp.getCheckpointingConsistencyMode().name()).isEqualTo("EXACTLY_ONCE");
+    assertThat(cp.isUnalignedCheckpointsEnabled()).isTrue();
+    assertThat(cp.getCheckpointStorage()).isInstanceOf(FileSystemCheckpointStorage.class);
+    assertThat(((FileSystemCheckpointStorage) cp.getCheckpointStorage()).getCheckpointPath())
+        .hasToString("file:" + System.getProperty("java.io.tmpdir") + "/tlalign-checkpoints");
+  }
+
+  @Test
+  void theJobsOwnCheckpointDirWins() {
+    Configuration c = conf();
+    c.set(TlAlignOptions.CHECKPOINT_DIR, "file:///var/tlalign/checkpoints");
+    var storage = built(c).getCheckpointConfig().getCheckpointStorage();
+    assertThat(((FileSystemCheckpointStorage) storage).getCheckpointPath())
+        .hasToString("file:/var/tlalign/checkpoints");
+  }
+
+  @Test
+  void aClusterCheckpointDirIsLeftToTheCluster() {
+    Configuration c = conf();
+    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "s3://bucket/checkpoints");
+    assertThat(built(c).getCheckpointConfig().getCheckpointStorage()).isNull();
+  }
+
+  @Test
+  void aMissingBootstrapServerIsRefusedWithTheFix() {
+    assertThatThrownBy(() -> built(new Configuration()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tlalign.kafka.bootstrap-servers")
+        .hasMessageContaining("--bootstrap-servers host:port");
+  }
+}
