@@ -12,7 +12,6 @@ import io.tlalign.pipeline.operators.Rejection;
 import io.tlalign.pipeline.operators.TrainFunction;
 import io.tlalign.pipeline.records.KafkaRecord;
 import io.tlalign.schemas.DeadLetter;
-import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.codec.AvroRecordCodec;
@@ -21,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -173,7 +171,7 @@ class BadInputITCase {
             producer,
             topic,
             id.getBytes(StandardCharsets.UTF_8),
-            codec.encode(image(id, train.labels()[i], train.pixels()[i])));
+            codec.encode(FashionMnistFiles.record(id, train.labels()[i], train.pixels()[i])));
         if ((i + 1) % EVERY == 0 && bad < corpus.size()) {
           BadRecordCorpus.Case c = corpus.get(bad++);
           written.put(c.file(), send(producer, topic, c.keyBytes(), c.value()));
@@ -275,19 +273,5 @@ class BadInputITCase {
     byte[] out = new byte[d.remaining()];
     d.get(out);
     return out;
-  }
-
-  private static LabeledImage image(String id, int label, byte[] px) {
-    return LabeledImage.newBuilder()
-        .setId(id)
-        .setSource("fashion-mnist/train")
-        .setLabel(label)
-        .setHeight(28)
-        .setWidth(28)
-        .setChannels(1)
-        .setEncoding(ImageEncoding.RAW_U8)
-        .setPixels(ByteBuffer.wrap(px))
-        .setEventTime(Instant.now())
-        .build();
   }
 }

@@ -45,6 +45,21 @@ final class FashionMnistFiles {
     return new Images(px, labels);
   }
 
+  /** A raw 28x28 grey Fashion-MNIST image as the record a producer would send. */
+  static io.tlalign.schemas.LabeledImage record(String id, int label, byte[] pixels) {
+    return io.tlalign.schemas.LabeledImage.newBuilder()
+        .setId(id)
+        .setSource("fashion-mnist")
+        .setLabel(label)
+        .setHeight(28)
+        .setWidth(28)
+        .setChannels(1)
+        .setEncoding(io.tlalign.schemas.ImageEncoding.RAW_U8)
+        .setPixels(java.nio.ByteBuffer.wrap(pixels))
+        .setEventTime(java.time.Instant.now())
+        .build();
+  }
+
   private static DataInputStream open(String name) throws IOException {
     InputStream raw = Files.newInputStream(DIR.resolve(name));
     return new DataInputStream(new GZIPInputStream(raw, 1 << 16));

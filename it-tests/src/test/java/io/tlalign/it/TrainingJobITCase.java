@@ -20,15 +20,12 @@ import io.tlalign.pipeline.replay.ReplaySpec;
 import io.tlalign.pipeline.replay.ReplaySummary;
 import io.tlalign.pipeline.replay.Split;
 import io.tlalign.schemas.DeadLetter;
-import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -99,7 +96,8 @@ class TrainingJobITCase {
     AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
     try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
       kafka.send(topic, "bad-1", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-      kafka.send(topic, "bad-2", codec.encode(image("bad-2", 42, train.pixels()[0])));
+      kafka.send(
+          topic, "bad-2", codec.encode(FashionMnistFiles.record("bad-2", 42, train.pixels()[0])));
     }
     ReplaySummary replayed =
         DatasetReplayer.replay(
@@ -186,14 +184,14 @@ class TrainingJobITCase {
         kafka.send(
             conf.get(TlAlignOptions.EVAL_TOPIC),
             id,
-            codec.encode(image(id, test.labels()[i], test.pixels()[i])));
+            codec.encode(FashionMnistFiles.record(id, test.labels()[i], test.pixels()[i])));
       }
       for (int i = 0; i < 640; i++) {
         String id = "fashion-mnist/train/" + i;
         kafka.send(
             conf.get(TlAlignOptions.TRAIN_TOPIC),
             id,
-            codec.encode(image(id, train.labels()[i], train.pixels()[i])));
+            codec.encode(FashionMnistFiles.record(id, train.labels()[i], train.pixels()[i])));
       }
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -220,20 +218,6 @@ class TrainingJobITCase {
     } finally {
       job.cancel().get();
     }
-  }
-
-  private static LabeledImage image(String id, int label, byte[] px) {
-    return LabeledImage.newBuilder()
-        .setId(id)
-        .setSource("fashion-mnist/train")
-        .setLabel(label)
-        .setHeight(28)
-        .setWidth(28)
-        .setChannels(1)
-        .setEncoding(ImageEncoding.RAW_U8)
-        .setPixels(ByteBuffer.wrap(px))
-        .setEventTime(Instant.now())
-        .build();
   }
 
   private static <T extends org.apache.avro.specific.SpecificRecord> List<T> decodeAll(

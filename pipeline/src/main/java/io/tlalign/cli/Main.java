@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       TrainCommand.class,
       ReplayCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

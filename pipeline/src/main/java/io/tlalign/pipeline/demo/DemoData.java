@@ -1,0 +1,134 @@
+package io.tlalign.pipeline.demo;
+
+import io.tlalign.pipeline.replay.FashionMnist;
+import io.tlalign.pipeline.replay.ImageDataset;
+import io.tlalign.pipeline.replay.Split;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where the demo's images come from: Fashion-MNIST in {@code --data}, else in {@link
+ * FashionMnist#DEFAULT_FOLDER}; when neither has the four files, {@code apt-get install -y
+ * dataset-fashion-mnist} as root on Debian; failing that, a {@link SyntheticDataset} (clearly
+ * labelled GENERATED). No internet downloads.
+ */
+public record DemoData(
+    ImageDataset train, ImageDataset test, String description, boolean generated) {
+
+  /** Generated images per split when Fashion-MNIST cannot be had. */
+  static final int GENERATED_TRAIN = 20_000;
+
+  static final int GENERATED_TEST = 2_000;
+
+  /** True when {@code folder} holds the four Fashion-MNIST gz files. */
+  public static boolean hasFiles(Path folder) {
+    if (folder == null || !Files.isDirectory(folder)) {
+      return false;
+    }
+    for (Split s : Split.values()) {
+      if (!Files.isRegularFile(FashionMnist.imageFile(folder, s))
+          || !Files.isRegularFile(FashionMnist.labelFile(folder, s))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Finds or gets the data, saying what it does on {@code log}. */
+  public static DemoData resolve(Path dataFlag, PrintStream log) throws IOException {
+    if (dataFlag != null && hasFiles(dataFlag)) {
+      return fashion(dataFlag);
+    }
+    if (dataFlag != null) {
+      log.println(
+          "demo: --data "
+              + dataFlag
+              + " lacks the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...); trying "
+              + FashionMnist.DEFAULT_FOLDER);
+    }
+    if (hasFiles(FashionMnist.DEFAULT_FOLDER)) {
+      return fashion(FashionMnist.DEFAULT_FOLDER);
+    }
+    if (isRoot() && isDebian()) {
+      log.println(
+          "demo: Fashion-MNIST not found; running as root on Debian: apt-get install -y"
+              + " dataset-fashion-mnist");
+      if (aptInstall(log) && hasFiles(FashionMnist.DEFAULT_FOLDER)) {
+        return fashion(FashionMnist.DEFAULT_FOLDER);
+      }
+      log.println("demo: apt-get install -y dataset-fashion-mnist did not provide the files");
+    }
+    log.println(
+        "demo: cannot get Fashion-MNIST offline (no files in "
+            + (dataFlag == null ? "" : dataFlag + " or ")
+            + FashionMnist.DEFAULT_FOLDER
+            + "; install it with 'apt-get install dataset-fashion-mnist' or pass --data DIR)."
+            + " Falling back to a small GENERATED dataset of 10 synthetic pattern classes:"
+            + " its accuracy says nothing about Fashion-MNIST.");
+    return synthetic();
+  }
+
+  /** The generated fallback. */
+  public static DemoData synthetic() {
+    return new DemoData(
+        new SyntheticDataset(Split.TRAIN, GENERATED_TRAIN),
+        new SyntheticDataset(Split.TEST, GENERATED_TEST),
+        "GENERATED synthetic patterns (10 classes, 28x28; "
+            + GENERATED_TRAIN
+            + " train / "
+            + GENERATED_TEST
+            + " test images) - NOT Fashion-MNIST",
+        true);
+  }
+
+  private static DemoData fashion(Path folder) throws IOException {
+    return new DemoData(
+        FashionMnist.open(folder, Split.TRAIN),
+        FashionMnist.open(folder, Split.TEST),
+        "Fashion-MNIST from " + folder.toAbsolutePath(),
+        false);
+  }
+
+  private static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  private static boolean isDebian() {
+    return Files.isRegularFile(Path.of("/etc/debian_version"));
+  }
+
+  private static boolean aptInstall(PrintStream log) {
+    try {
+      Process p =
+          new ProcessBuilder("apt-get", "install", "-y", "dataset-fashion-mnist")
+              .redirectErrorStream(true)
+              .start();
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        return false;
+      }
+      if (p.exitValue() != 0) {
+        log.println("demo: apt-get exited " + p.exitValue() + ": " + lastLine(out));
+        return false;
+      }
+      return true;
+    } catch (IOException e) {
+      log.println("demo: apt-get failed: " + e.getMessage());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static String lastLine(String s) {
+    String t = s.strip();
+    int i = t.lastIndexOf('\n');
+    return i < 0 ? t : t.substring(i + 1);
+  }
+}
