@@ -241,6 +241,8 @@ public final class DemoRun {
     conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models");
     conf.set(TlAlignOptions.GROUP_ID, "tlalign-demo");
     conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models").toUri().toString());
+    // In the run's temp folder, so that no checkpoint outlives the demo.
+    conf.set(TlAlignOptions.CHECKPOINT_DIR, work.resolve("checkpoints").toUri().toString());
     conf.set(TlAlignOptions.BOUNDED, true);
     conf.set(TlAlignOptions.EVAL_ENABLED, false);
     conf.set(TlAlignOptions.MIXING, options.mixing());
