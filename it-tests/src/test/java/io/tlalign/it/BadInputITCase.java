@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tlalign.pipeline.job.JobTopics;
 import io.tlalign.pipeline.job.TlAlignJob;
 import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.kafka.LocalKafkaBroker;
 import io.tlalign.pipeline.operators.ImageValidator;
 import io.tlalign.pipeline.operators.RejectReason;
 import io.tlalign.pipeline.operators.Rejection;
@@ -44,8 +43,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
  * images (none of the neighbours of a bad record is lost) and counts each kind in its metrics.
  */
 class BadInputITCase {
+
+  @RegisterExtension static final LocalKafka KAFKA = new LocalKafka();
 
   private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
@@ -76,19 +75,6 @@ class BadInputITCase {
   private static final int EVERY = 35;
 
   @TempDir static Path work;
-  private static LocalKafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = LocalKafkaBroker.builder().dataDir(work.resolve("kafka")).start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   /**
    * The checked-in files are the generator's output, and each is refused by the job's own
@@ -137,7 +123,7 @@ class BadInputITCase {
   void eachBadRecordIsDeadLetteredOnceWithItsReasonAndNoGoodRecordIsLost() throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
     conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train.bad." + run);
     conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
     conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
@@ -185,7 +171,7 @@ class BadInputITCase {
     TlAlignJob.build(env, conf);
     JobExecutionResult result = env.execute("tlalign-bad-input");
 
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       // Dead letters: exactly one per bad record, with its reason, bytes and coordinates.
       AvroRecordCodec<DeadLetter> deadCodec = AvroRecordCodec.forDeadLetter();
       List<DeadLetter> dead = new ArrayList<>();
@@ -253,7 +239,7 @@ class BadInputITCase {
 
   private static KafkaProducer<byte[], byte[]> producer() {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());

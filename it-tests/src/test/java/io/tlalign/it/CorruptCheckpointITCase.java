@@ -9,7 +9,6 @@ import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.pipeline.job.JobTopics;
 import io.tlalign.pipeline.job.TlAlignJob;
 import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.kafka.LocalKafkaBroker;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
@@ -45,7 +44,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -69,6 +67,8 @@ import org.slf4j.LoggerFactory;
  * training state), then flips one bit in the middle of the payload, in the tensor data.
  */
 class CorruptCheckpointITCase {
+
+  @RegisterExtension static final LocalKafka KAFKA = new LocalKafka();
 
   private static final Logger LOG = LoggerFactory.getLogger(CorruptCheckpointITCase.class);
 
@@ -94,27 +94,18 @@ class CorruptCheckpointITCase {
   private static final byte[] TLAS = {'T', 'L', 'A', 'S'};
 
   @TempDir static Path work;
-  private static LocalKafkaBroker broker;
   private static String trainTopic;
   private static FashionMnistFiles.Images train;
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    broker = LocalKafkaBroker.builder().dataDir(work.resolve("kafka")).start();
+  static void readImages() throws Exception {
     trainTopic = "images.train.corrupt." + UUID.randomUUID().toString().substring(0, 8);
     train = FashionMnistFiles.read("train", FIRST + MORE);
   }
 
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
-
   private static Configuration jobConfig(String run) {
     Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
     conf.set(TlAlignOptions.TRAIN_TOPIC, trainTopic);
     conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
     conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
@@ -205,7 +196,7 @@ class CorruptCheckpointITCase {
         .contains("refusing to restore the training state from the checkpoint")
         .contains("payload checksum mismatch")
         .contains("the chunk was altered");
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       assertThat(kafka.readAll(refused.get(TlAlignOptions.MODELS_TOPIC)))
           .as("models published by the refused run")
           .isEmpty();
@@ -270,7 +261,7 @@ class CorruptCheckpointITCase {
 
   private static void writeImages(int from, int count) throws Exception {
     AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       for (int i = from; i < from + count; i++) {
         String id = "fashion-mnist/train/" + i;
         kafka.send(
@@ -296,7 +287,7 @@ class CorruptCheckpointITCase {
       throws Exception {
     AvroRecordCodec<ModelRef> codec = AvroRecordCodec.forModelRef();
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       while (System.nanoTime() < deadline) {
         for (var r : kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC))) {
           if (codec.decode(r.value()).getStep() >= step) {
@@ -314,7 +305,7 @@ class CorruptCheckpointITCase {
     AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
     long deadline = System.nanoTime() + timeout.toNanos();
     List<TrainingMetric> out = new ArrayList<>();
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       while (System.nanoTime() < deadline) {
         out.clear();
         for (var r : kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC))) {

@@ -3,7 +3,6 @@ package io.tlalign.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.kafka.LocalKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +14,6 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExactRecoveryITCase {
 
+  @RegisterExtension static final LocalKafka KAFKA = new LocalKafka();
+
   @RegisterExtension
   static final MiniClusterExtension CLUSTER =
       new MiniClusterExtension(
@@ -40,20 +40,11 @@ class ExactRecoveryITCase {
   private static final int IMAGES = 3000;
 
   @TempDir static Path work;
-  private static LocalKafkaBroker broker;
   private static JobRuns runs;
 
   @BeforeAll
   static void replayImages() throws Exception {
-    broker = LocalKafkaBroker.builder().dataDir(work.resolve("kafka")).start();
-    runs = JobRuns.onFreshTopic(broker.bootstrapServers(), work, IMAGES);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
+    runs = JobRuns.onFreshTopic(KAFKA.bootstrapServers(), work, IMAGES);
   }
 
   @Test

@@ -11,7 +11,6 @@ import io.tlalign.pipeline.job.JobTopics;
 import io.tlalign.pipeline.job.TlAlignJob;
 import io.tlalign.pipeline.job.TlAlignOptions;
 import io.tlalign.pipeline.job.TrainerSettings;
-import io.tlalign.pipeline.kafka.LocalKafkaBroker;
 import io.tlalign.pipeline.publish.ModelStore;
 import io.tlalign.pipeline.replay.DatasetReplayer;
 import io.tlalign.pipeline.replay.FashionMnist;
@@ -33,9 +32,8 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,27 +43,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainingJobITCase {
 
-  private static LocalKafkaBroker broker;
+  @RegisterExtension static final LocalKafka KAFKA = new LocalKafka();
 
   @TempDir static Path work;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = LocalKafkaBroker.builder().dataDir(work.resolve("kafka")).start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   /** A job configuration on fresh topics for one test. */
   private static Configuration freshJob() {
     String run = UUID.randomUUID().toString().substring(0, 8);
     Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
     conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train." + run);
     conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
     conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
@@ -94,7 +80,7 @@ class TrainingJobITCase {
     String topic = conf.get(TlAlignOptions.TRAIN_TOPIC);
     FashionMnistFiles.Images train = FashionMnistFiles.read("train", 1);
     AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       kafka.send(topic, "bad-1", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
       kafka.send(
           topic, "bad-2", codec.encode(FashionMnistFiles.record("bad-2", 42, train.pixels()[0])));
@@ -107,7 +93,7 @@ class TrainingJobITCase {
                 .optShuffleSeed(7)
                 .optLimit(2000)
                 .build(),
-            broker.bootstrapServers(),
+            KAFKA.bootstrapServers(),
             ProgressListener.NONE);
     assertThat(replayed.records()).isEqualTo(2000);
     assertThat(replayed.failed()).isZero();
@@ -116,7 +102,7 @@ class TrainingJobITCase {
     TlAlignJob.build(env, conf);
     env.execute("tlalign-it-end-to-end");
 
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       List<TrainingMetric> metrics =
           decodeAll(
               kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC)),
@@ -178,7 +164,7 @@ class TrainingJobITCase {
     FashionMnistFiles.Images train = FashionMnistFiles.read("train", 640);
     FashionMnistFiles.Images test = FashionMnistFiles.read("t10k", 200);
     AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       for (int i = 0; i < 200; i++) {
         String id = "fashion-mnist/test/" + i;
         kafka.send(
@@ -197,7 +183,7 @@ class TrainingJobITCase {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     TlAlignJob.build(env, conf);
     org.apache.flink.core.execution.JobClient job = env.executeAsync("tlalign-it-eval");
-    try (KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
       List<TrainingMetric> evals = List.of();
       while (evals.isEmpty() && System.nanoTime() < deadline) {

@@ -3,7 +3,6 @@ package io.tlalign.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.kafka.LocalKafkaBroker;
 import io.tlalign.pipeline.operators.TrainFunction;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
@@ -17,7 +16,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * same model as a run that was never stopped, every record trained once.
  */
 class UpgradeITCase {
+
+  @RegisterExtension static final LocalKafka KAFKA = new LocalKafka();
 
   @RegisterExtension
   static final MiniClusterExtension CLUSTER =
@@ -42,20 +42,11 @@ class UpgradeITCase {
   private static final int IMAGES = 1984;
 
   @TempDir static Path work;
-  private static LocalKafkaBroker broker;
   private static JobRuns runs;
 
   @BeforeAll
   static void replayImages() throws Exception {
-    broker = LocalKafkaBroker.builder().dataDir(work.resolve("kafka")).start();
-    runs = JobRuns.onFreshTopic(broker.bootstrapServers(), work, IMAGES);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
+    runs = JobRuns.onFreshTopic(KAFKA.bootstrapServers(), work, IMAGES);
   }
 
   @Test
@@ -114,7 +105,7 @@ class UpgradeITCase {
       upgradedJob.cancel().get();
     }
 
-    var after = new KafkaTestClient(broker.bootstrapServers());
+    var after = new KafkaTestClient(KAFKA.bootstrapServers());
     long firstStepAfter;
     try (after) {
       var records = after.readAll(second.get(TlAlignOptions.METRICS_TOPIC));
