@@ -33,11 +33,15 @@ public final class DemoCommand implements Callable<Integer> {
    */
   static final int DEFAULT_STEPS = 900;
 
+  static final int DEFAULT_BATCH = 128;
+  static final double DEFAULT_LR = 2e-3;
+  static final long DEFAULT_WARMUP = 100;
+
   @Option(
       names = "--steps",
       defaultValue = "" + DEFAULT_STEPS,
       description =
-          "Training steps of 128 images; the replay holds exactly steps x 128 images"
+          "Training steps; the replay holds exactly steps x batch images"
               + " (default: ${DEFAULT-VALUE}).")
   int steps;
 
@@ -60,6 +64,26 @@ public final class DemoCommand implements Callable<Integer> {
   Path out;
 
   @Option(
+      names = "--batch",
+      defaultValue = "" + DEFAULT_BATCH,
+      description = "Images per training step (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(
+      names = "--lr",
+      defaultValue = "" + DEFAULT_LR,
+      description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(
+      names = "--warmup",
+      defaultValue = "" + DEFAULT_WARMUP,
+      description =
+          "Linear warm-up steps before the cosine decay, at most a fifth of --steps"
+              + " (default: ${DEFAULT-VALUE}).")
+  long warmup;
+
+  @Option(
       names = "--threads",
       defaultValue = "1",
       description = "PyTorch intra-op threads of the training step (default: ${DEFAULT-VALUE}).")
@@ -78,7 +102,16 @@ public final class DemoCommand implements Callable<Integer> {
     if (steps <= 0) {
       fail("--steps must be > 0, got " + steps + "; try --steps " + DEFAULT_STEPS);
     }
-    if ((long) steps * 128 > 50_000_000L) {
+    if (batch <= 0 || batch > 4096) {
+      fail("--batch must be in 1..4096, got " + batch + "; try --batch " + DEFAULT_BATCH);
+    }
+    if (!(lr > 0) || lr > 1) {
+      fail("--lr must be in (0, 1], got " + lr + "; try --lr " + DEFAULT_LR);
+    }
+    if (warmup < 0) {
+      fail("--warmup must be >= 0, got " + warmup + "; try --warmup " + DEFAULT_WARMUP);
+    }
+    if ((long) steps * batch > 50_000_000L) {
       fail("--steps " + steps + " is more than 50,000,000 images to replay; lower --steps");
     }
     String m = mixing.trim().toLowerCase(Locale.ROOT);
@@ -103,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
             new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
     DemoRun.Options options =
         new DemoRun.Options(
-            steps, m, data, out, 128, 2e-3, 100L, threads, seed, System.console() != null);
+            steps, m, data, out, batch, lr, warmup, threads, seed, System.console() != null);
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
     if (result.generatedData()) {
@@ -124,7 +157,7 @@ public final class DemoCommand implements Callable<Integer> {
    * hundred lines), which would bury the progress line: that one logger goes to ERROR, unless
    * TLALIGN_LOG_LEVEL asks for more.
    */
-  private static void quietKafkaMetricWarnings() {
+  static void quietKafkaMetricWarnings() {
     if (System.getenv("TLALIGN_LOG_LEVEL") != null) {
       return;
     }

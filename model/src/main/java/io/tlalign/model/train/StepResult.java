@@ -13,6 +13,8 @@ package io.tlalign.model.train;
  * @param meanLambda mean share of source A by area (the CutMix weight)
  * @param meanAlignedShareA mean over the batch of the class token's final weight for source A: how
  *     much of its own image the model saw, against {@code meanLambda}
+ * @param alignedSharesA per image, the class token's final weight for source A ({@code batchSize}
+ *     values)
  * @param refused true when the update was refused; parameters and moments are then unchanged
  * @param refusalReason why, or null
  * @param refusedSteps refused steps so far in this session, this one included
@@ -26,6 +28,7 @@ public record StepResult(
     double gradNorm,
     double meanLambda,
     double meanAlignedShareA,
+    float[] alignedSharesA,
     boolean refused,
     String refusalReason,
     long refusedSteps) {}

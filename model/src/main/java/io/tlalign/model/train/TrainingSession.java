@@ -136,6 +136,7 @@ public final class TrainingSession implements AutoCloseable {
       NDArray initial = initialWeights(sm, batch); // [B, N, 2]
       double lossValue;
       double alignedShare;
+      float[] alignedShares;
       GRADIENT_COLLECTION.lock();
       try (GradientCollector collector = engine.newGradientCollector()) {
         NDList out = model.forward(images, true); // logits [B, K], then L x [B, N, N]
@@ -143,7 +144,9 @@ public final class TrainingSession implements AutoCloseable {
         NDArray finalWeights =
             LabelPropagation.finalWeights(
                 initial, out.subList(1, out.size()), vit.pooling()); // [B, 2], no gradient
-        alignedShare = finalWeights.get(new NDIndex(":, 0")).mean().getFloat();
+        NDArray sharesA = finalWeights.get(new NDIndex(":, 0"));
+        alignedShares = sharesA.toFloatArray();
+        alignedShare = sharesA.mean().getFloat();
         NDArray target = target(sm, batch, finalWeights); // [B, K]
         NDArray loss = SoftTargetLoss.crossEntropy(logits, target); // []
         lossValue = loss.getFloat();
@@ -154,12 +157,23 @@ public final class TrainingSession implements AutoCloseable {
         GRADIENT_COLLECTION.unlock();
       }
       if (!Double.isFinite(lossValue)) {
-        return refuse(batch, lossValue, Double.NaN, alignedShare, "non-finite loss " + lossValue);
+        return refuse(
+            batch,
+            lossValue,
+            Double.NaN,
+            alignedShare,
+            alignedShares,
+            "non-finite loss " + lossValue);
       }
       double gradNorm = optimizer.clipGradients(params);
       if (!Double.isFinite(gradNorm)) {
         return refuse(
-            batch, lossValue, gradNorm, alignedShare, "non-finite gradient norm " + gradNorm);
+            batch,
+            lossValue,
+            gradNorm,
+            alignedShare,
+            alignedShares,
+            "non-finite gradient norm " + gradNorm);
       }
       double lr = optimizer.step(params);
       AdamW.zeroGradients(params);
@@ -172,6 +186,7 @@ public final class TrainingSession implements AutoCloseable {
           gradNorm,
           batch.lambda(),
           alignedShare,
+          alignedShares,
           false,
           null,
           refusedSteps);
@@ -179,7 +194,12 @@ public final class TrainingSession implements AutoCloseable {
   }
 
   private StepResult refuse(
-      MixedBatch batch, double loss, double gradNorm, double alignedShare, String reason) {
+      MixedBatch batch,
+      double loss,
+      double gradNorm,
+      double alignedShare,
+      float[] alignedShares,
+      String reason) {
     AdamW.zeroGradients(model.parameters());
     refusedSteps++;
     LOG.warn(
@@ -196,6 +216,7 @@ public final class TrainingSession implements AutoCloseable {
         gradNorm,
         batch.lambda(),
         alignedShare,
+        alignedShares,
         true,
         reason,
         refusedSteps);

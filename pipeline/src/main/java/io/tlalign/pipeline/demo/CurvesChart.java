@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.demo;
 
+import io.tlalign.pipeline.local.AccuracyCurve;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The demo's {@code curves.png}, rendered headless with XChart: training loss against step (left
- * axis) and the final model's test accuracy at the last step (right axis, a marked point with a
- * dashed level line across the run).
+ * axis), test accuracy of each published model against its step (right axis), and the final model's
+ * accuracy on the whole test split as a marked point with a dashed level line.
  */
 public final class CurvesChart {
 
@@ -29,10 +30,16 @@ public final class CurvesChart {
    * Renders the chart to {@code file} (a {@code .png}).
    *
    * @param rows training metrics in step order; at least one
+   * @param curve test accuracy of the published models, in step order; may be empty
    * @param testAccuracy accuracy of the final model on the test split, in [0, 1], or NaN for none
    * @param title chart title
    */
-  public static void write(Path file, List<MetricRow> rows, double testAccuracy, String title)
+  public static void write(
+      Path file,
+      List<MetricRow> rows,
+      List<AccuracyCurve.Point> curve,
+      double testAccuracy,
+      String title)
       throws IOException {
     System.setProperty("java.awt.headless", "true");
     if (rows.isEmpty()) {
@@ -62,6 +69,23 @@ public final class CurvesChart {
     l.setMarker(SeriesMarkers.NONE);
     l.setLineColor(new java.awt.Color(31, 119, 180));
 
+    if (!curve.isEmpty()) {
+      double[] cs = new double[curve.size()];
+      double[] ca = new double[curve.size()];
+      for (int i = 0; i < cs.length; i++) {
+        cs[i] = curve.get(i).step();
+        ca[i] = curve.get(i).accuracy();
+      }
+      XYSeries c = chart.addSeries("test accuracy (published models)", cs, ca);
+      c.setYAxisGroup(1);
+      c.setMarker(SeriesMarkers.DIAMOND);
+      c.setLineColor(new java.awt.Color(44, 160, 44));
+      c.setMarkerColor(new java.awt.Color(44, 160, 44));
+    }
+    if (!Double.isNaN(testAccuracy) || !curve.isEmpty()) {
+      chart.getStyler().setYAxisMin(1, 0.0);
+      chart.getStyler().setYAxisMax(1, 1.0);
+    }
     if (!Double.isNaN(testAccuracy)) {
       double last = steps[steps.length - 1];
       double first = Math.min(steps[0], last);
@@ -81,8 +105,6 @@ public final class CurvesChart {
       point.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
       point.setMarker(SeriesMarkers.CIRCLE);
       point.setMarkerColor(new java.awt.Color(214, 39, 40));
-      chart.getStyler().setYAxisMin(1, 0.0);
-      chart.getStyler().setYAxisMax(1, 1.0);
     }
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {

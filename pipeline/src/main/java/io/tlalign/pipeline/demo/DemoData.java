@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.demo;
 
+import io.tlalign.pipeline.replay.DatasetDownload;
 import io.tlalign.pipeline.replay.FashionMnist;
 import io.tlalign.pipeline.replay.ImageDataset;
 import io.tlalign.pipeline.replay.Split;
@@ -10,10 +11,11 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where the demo's images come from: Fashion-MNIST in {@code --data}, else in {@link
- * FashionMnist#DEFAULT_FOLDER}; when neither has the four files, {@code apt-get install -y
- * dataset-fashion-mnist} as root on Debian; failing that, a {@link SyntheticDataset} (clearly
- * labelled GENERATED). No internet downloads.
+ * Where the demo's images come from, in the order a user expects of a dataset loader: {@code
+ * --data}, the Debian package's folder ({@link FashionMnist#DEFAULT_FOLDER}), the user's cache
+ * folder; then {@code apt-get install -y dataset-fashion-mnist} as root on Debian; then the
+ * dataset's published files downloaded into the cache with their MD5 checked ({@link
+ * DatasetDownload}); failing all of that, a {@link SyntheticDataset}, clearly labelled GENERATED.
  */
 public record DemoData(
     ImageDataset train, ImageDataset test, String description, boolean generated) {
@@ -37,8 +39,44 @@ public record DemoData(
     return true;
   }
 
-  /** Finds or gets the data, saying what it does on {@code log}. */
+  /**
+   * Where to look and how to fetch: the system folder of the Debian package, the user's cache
+   * folder, whether {@code apt-get} may be tried, and the download (null: never download).
+   */
+  public record Sources(
+      Path systemFolder, Path cacheFolder, boolean aptAllowed, DatasetDownload download) {
+
+    /** The defaults: the Debian folder, the XDG cache, apt as root on Debian, the mirrors. */
+    public static Sources defaults() {
+      return new Sources(
+          FashionMnist.DEFAULT_FOLDER,
+          userCacheFolder(),
+          isRoot() && isDebian(),
+          DatasetDownload.fashionMnist());
+    }
+  }
+
+  /** {@code $XDG_CACHE_HOME/tlalign/datasets/fashion-mnist}, else under {@code ~/.cache}. */
+  public static Path userCacheFolder() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("tlalign").resolve("datasets").resolve(FashionMnist.NAME);
+  }
+
+  /** Finds or gets the data from the default sources, saying what it does on {@code log}. */
   public static DemoData resolve(Path dataFlag, PrintStream log) throws IOException {
+    return resolve(dataFlag, Sources.defaults(), log);
+  }
+
+  /**
+   * Finds or gets the data: {@code --data}, the system folder, the cache folder; then apt-get (root
+   * on Debian), then the checksum-verified download into the cache; else generated data.
+   */
+  public static DemoData resolve(Path dataFlag, Sources sources, PrintStream log)
+      throws IOException {
     if (dataFlag != null && hasFiles(dataFlag)) {
       return fashion(dataFlag);
     }
@@ -47,27 +85,48 @@ public record DemoData(
           "demo: --data "
               + dataFlag
               + " lacks the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...); trying "
-              + FashionMnist.DEFAULT_FOLDER);
+              + sources.systemFolder()
+              + " and "
+              + sources.cacheFolder());
     }
-    if (hasFiles(FashionMnist.DEFAULT_FOLDER)) {
-      return fashion(FashionMnist.DEFAULT_FOLDER);
+    for (Path folder : new Path[] {sources.systemFolder(), sources.cacheFolder()}) {
+      if (hasFiles(folder)) {
+        return fashion(folder);
+      }
     }
-    if (isRoot() && isDebian()) {
+    if (sources.aptAllowed()) {
       log.println(
           "demo: Fashion-MNIST not found; running as root on Debian: apt-get install -y"
               + " dataset-fashion-mnist");
-      if (aptInstall(log) && hasFiles(FashionMnist.DEFAULT_FOLDER)) {
-        return fashion(FashionMnist.DEFAULT_FOLDER);
+      if (aptInstall(log) && hasFiles(sources.systemFolder())) {
+        return fashion(sources.systemFolder());
       }
       log.println("demo: apt-get install -y dataset-fashion-mnist did not provide the files");
     }
+    if (sources.download() != null) {
+      log.println(
+          "demo: downloading Fashion-MNIST's published files into "
+              + sources.cacheFolder()
+              + " (MD5 checked)");
+      try {
+        if (sources.download().fetchInto(sources.cacheFolder(), log)
+            && hasFiles(sources.cacheFolder())) {
+          return fashion(sources.cacheFolder());
+        }
+      } catch (IOException e) {
+        log.println("demo: the download failed: " + e.getMessage());
+      }
+    }
     log.println(
-        "demo: cannot get Fashion-MNIST offline (no files in "
-            + (dataFlag == null ? "" : dataFlag + " or ")
-            + FashionMnist.DEFAULT_FOLDER
-            + "; install it with 'apt-get install dataset-fashion-mnist' or pass --data DIR)."
-            + " Falling back to a small GENERATED dataset of 10 synthetic pattern classes:"
-            + " its accuracy says nothing about Fashion-MNIST.");
+        "demo: cannot get Fashion-MNIST (no files in "
+            + (dataFlag == null ? "" : dataFlag + ", ")
+            + sources.systemFolder()
+            + " or "
+            + sources.cacheFolder()
+            + ", and no verified download: offline?). Install it with 'apt-get install"
+            + " dataset-fashion-mnist' or pass --data DIR. Falling back to a small GENERATED"
+            + " dataset of 10 synthetic pattern classes: its accuracy says nothing about"
+            + " Fashion-MNIST.");
     return synthetic();
   }
 

@@ -21,4 +21,9 @@ public record MetricRow(
         m.getMeanLambda(),
         m.getMeanAlignedShareA());
   }
+
+  /** The same row with another rate (the progress line shows a smoothed one). */
+  public MetricRow withImagesPerSecond(double rate) {
+    return new MetricRow(step, loss, lr, rate, meanLambda, meanAlignedShareA);
+  }
 }

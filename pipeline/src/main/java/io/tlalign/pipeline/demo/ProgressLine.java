@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.demo;
 
+import io.tlalign.pipeline.local.MetricsMonitor;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -10,14 +11,17 @@ import java.util.Locale;
 public final class ProgressLine {
 
   private final PrintStream err;
+  private final String label;
   private final boolean terminal;
   private final long totalSteps;
   private final long minIntervalNanos;
   private long lastPrint = Long.MIN_VALUE;
   private int lastLength;
 
-  public ProgressLine(PrintStream err, boolean terminal, long totalSteps) {
+  /** {@code label} starts each line, as in {@code "demo: step 10/900 ..."}. */
+  public ProgressLine(PrintStream err, String label, boolean terminal, long totalSteps) {
     this.err = err;
+    this.label = label;
     this.terminal = terminal;
     this.totalSteps = totalSteps;
     this.minIntervalNanos = terminal ? 500_000_000L : 10_000_000_000L;
@@ -30,7 +34,7 @@ public final class ProgressLine {
       return;
     }
     lastPrint = now;
-    String line = format(r, totalSteps, etaSeconds);
+    String line = format(label, r, totalSteps, etaSeconds);
     if (terminal) {
       int pad = Math.max(0, lastLength - line.length());
       err.print("\r" + line + " ".repeat(pad));
@@ -39,6 +43,21 @@ public final class ProgressLine {
       err.println(line);
     }
     err.flush();
+  }
+
+  /**
+   * Drives this line from a run's metrics: the rate shown is the recent one, the ETA comes from the
+   * mean rate since the first metric.
+   */
+  public MetricsMonitor.Listener listener(int batch) {
+    return (m, recent, mean) -> {
+      MetricRow row = MetricRow.of(m);
+      double eta = mean > 0 ? (totalSteps - row.step()) * (double) batch / mean : Double.NaN;
+      update(
+          Double.isNaN(recent) ? row : row.withImagesPerSecond(recent),
+          eta,
+          row.step() >= totalSteps);
+    };
   }
 
   /** Ends a redrawn line, so that what follows starts on a fresh line. */
@@ -50,11 +69,12 @@ public final class ProgressLine {
   }
 
   /** The line's text. */
-  public static String format(MetricRow r, long totalSteps, double etaSeconds) {
+  public static String format(String label, MetricRow r, long totalSteps, double etaSeconds) {
     return String.format(
         Locale.ROOT,
-        "demo: step %d/%d  loss %.4f  %.0f images/s  ETA %s  mean lambda %.3f vs mean aligned"
+        "%s: step %d/%d  loss %.4f  %.0f images/s  ETA %s  mean lambda %.3f vs mean aligned"
             + " share %.3f",
+        label,
         r.step(),
         totalSteps,
         r.loss(),

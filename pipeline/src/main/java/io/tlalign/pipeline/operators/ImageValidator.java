@@ -196,7 +196,7 @@ public final class ImageValidator {
             0.299 * ((rgb >> 16) & 0xff) + 0.587 * ((rgb >> 8) & 0xff) + 0.114 * (rgb & 0xff));
   }
 
-  static float normalise(int v) {
+  public static float normalise(int v) {
     return (v / 255f - 0.5f) / 0.5f;
   }
 

@@ -198,6 +198,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
               .setImagesPerSecond(imagesPerSecond)
               .setMeanLambda(r.meanLambda())
               .setMeanAlignedShareA(r.meanAlignedShareA())
+              .setAlignedSharesA(boxed(r.alignedSharesA()))
               .setTime(Instant.now())
               .build());
     }
@@ -244,5 +245,17 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   /** For tests: the current session's state. */
   TrainingState currentState() {
     return session.captureState();
+  }
+
+  /** Avro's array field wants a list; null stays null. */
+  private static java.util.List<Float> boxed(float[] values) {
+    if (values == null) {
+      return null;
+    }
+    java.util.List<Float> out = new java.util.ArrayList<>(values.length);
+    for (float v : values) {
+      out.add(v);
+    }
+    return out;
   }
 }

@@ -2,6 +2,7 @@ package io.tlalign.pipeline.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.pipeline.local.AccuracyCurve;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,12 @@ class CurvesChartTest {
     }
     Path png = dir.resolve("curves.png");
 
-    CurvesChart.write(png, rows, 0.81, "known data");
+    List<AccuracyCurve.Point> curve = new ArrayList<>();
+    for (int s = 50; s <= 300; s += 50) {
+      curve.add(new AccuracyCurve.Point(s, 0.8 - 0.5 * Math.exp(-s / 100.0)));
+    }
+
+    CurvesChart.write(png, rows, curve, 0.81, "known data");
 
     assertThat(png).exists();
     assertThat(Files.size(png)).isGreaterThan(1000);
@@ -45,7 +51,8 @@ class CurvesChartTest {
   @Test
   void rendersWithoutATestAccuracy() throws Exception {
     Path png = dir.resolve("loss-only.png");
-    CurvesChart.write(png, List.of(new MetricRow(1, 2.3, 1e-3, 100, 0.5, 0.5)), Double.NaN, "t");
+    CurvesChart.write(
+        png, List.of(new MetricRow(1, 2.3, 1e-3, 100, 0.5, 0.5)), List.of(), Double.NaN, "t");
     assertThat(ImageIO.read(png.toFile())).isNotNull();
   }
 }

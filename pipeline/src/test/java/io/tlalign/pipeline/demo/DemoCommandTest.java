@@ -44,6 +44,14 @@ class DemoCommandTest {
   }
 
   @Test
+  void aBadLearningRateOrBatchExitsTwoNamingTheValue() {
+    assertThat(run("demo", "--lr", "-0.5")).isEqualTo(2);
+    assertThat(err.toString()).contains("--lr must be in (0, 1], got -0.5").contains("try --lr");
+    assertThat(run("demo", "--batch", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--batch must be in 1..4096, got 0");
+  }
+
+  @Test
   void helpNamesTheLastLine() {
     StringWriter out = new StringWriter();
     CommandLine cl = Main.commandLine();

@@ -1,0 +1,138 @@
+package io.tlalign.pipeline.local;
+
+import io.tlalign.pipeline.kafka.LocalKafkaBroker;
+import io.tlalign.pipeline.replay.DatasetReplayer;
+import io.tlalign.pipeline.replay.ImageDataset;
+import io.tlalign.pipeline.replay.ProgressListener;
+import io.tlalign.pipeline.replay.ReplaySpec;
+import io.tlalign.pipeline.replay.ReplaySummary;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * What a one-machine run starts and must stop: a temp folder, a local Kafka broker (a child process
+ * with its data in that folder) and the current Flink job. {@link #close()} stops all of it, and a
+ * shutdown hook does the same on Ctrl-C, so no broker process or temp folder outlives the run.
+ */
+public final class LocalStack implements AutoCloseable {
+
+  private final AtomicReference<LocalKafkaBroker> broker = new AtomicReference<>();
+  private final AtomicReference<JobClient> job = new AtomicReference<>();
+  private final Path work;
+  private final Thread hook;
+
+  private LocalStack(Path work) {
+    this.work = work;
+    this.hook = new Thread(this::stopAll, "tlalign-local-cleanup");
+  }
+
+  /** Creates the temp folder and starts the broker in it. */
+  public static LocalStack start(String name, PrintStream log) throws IOException {
+    LocalStack s = new LocalStack(Files.createTempDirectory("tlalign-" + name + "-"));
+    Runtime.getRuntime().addShutdownHook(s.hook);
+    try {
+      log.println(name + ": starting a local Kafka broker in " + s.work);
+      LocalKafkaBroker b = LocalKafkaBroker.builder().dataDir(s.work.resolve("kafka")).start();
+      s.broker.set(b);
+      log.println(name + ": broker at " + b.bootstrapServers() + " (pid " + b.pid() + ")");
+      return s;
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  public String bootstrapServers() {
+    LocalKafkaBroker b = broker.get();
+    if (b == null) {
+      throw new IllegalStateException("the local stack is stopped");
+    }
+    return b.bootstrapServers();
+  }
+
+  /** The run's temp folder (deleted by {@link #close()}). */
+  public Path work() {
+    return work;
+  }
+
+  /** Replays {@code epochs} shuffled epochs of {@code dataset} (at most {@code limit} records). */
+  public ReplaySummary replay(
+      ImageDataset dataset, String topic, int epochs, long shuffleSeed, long limit)
+      throws Exception {
+    ReplaySpec.Builder spec =
+        ReplaySpec.builder()
+            .setDataset(dataset)
+            .setTopic(topic)
+            .optEpochs(epochs)
+            .optShuffleSeed(shuffleSeed);
+    if (limit > 0) {
+      spec.optLimit(limit);
+    }
+    return DatasetReplayer.replay(spec.build(), bootstrapServers(), ProgressListener.NONE);
+  }
+
+  /** Replays {@code dataset} once in file order. */
+  public ReplaySummary replayInOrder(ImageDataset dataset, String topic) throws Exception {
+    return DatasetReplayer.replay(
+        ReplaySpec.builder().setDataset(dataset).setTopic(topic).build(),
+        bootstrapServers(),
+        ProgressListener.NONE);
+  }
+
+  /** The job to cancel if the stack is closed while it runs. */
+  public void track(JobClient client) {
+    job.set(client);
+  }
+
+  @Override
+  public void close() {
+    stopAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+  }
+
+  /**
+   * Stops the broker (its close deletes its folder), then deletes the temp folder, then cancels the
+   * job; idempotent. The broker goes first: on Ctrl-C the JVM may not wait for a job cancellation,
+   * and a broker process is what must not be left behind.
+   */
+  private void stopAll() {
+    LocalKafkaBroker b = broker.getAndSet(null);
+    if (b != null) {
+      try {
+        b.close();
+      } catch (RuntimeException e) {
+        System.err.println("stopping the local broker failed: " + e);
+      }
+    }
+    if (Files.exists(work)) {
+      try (Stream<Path> s = Files.walk(work)) {
+        s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException | RuntimeException e) {
+        // best effort
+      }
+    }
+    JobClient j = job.getAndSet(null);
+    if (j != null) {
+      try {
+        CompletableFuture<?> done = j.getJobExecutionResult();
+        if (!done.isDone()) {
+          j.cancel().get(10, TimeUnit.SECONDS);
+        }
+      } catch (Exception e) {
+        // the job ended or the cluster is going down with the JVM
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.tlalign.pipeline.local;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Reads whole topics of a local broker, without a consumer group (nothing is committed). */
+public final class TopicReader {
+
+  private TopicReader() {}
+
+  /** Every record of {@code topic} up to its end offsets when called (at most 30 s of polling). */
+  public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap)) {
+      List<TopicPartition> parts = partitions(c, topic);
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      var end = c.endOffsets(parts);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline) {
+        boolean done = true;
+        for (TopicPartition tp : parts) {
+          if (c.position(tp) < end.get(tp)) {
+            done = false;
+          }
+        }
+        if (done) {
+          break;
+        }
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** A byte-array consumer that commits nothing. */
+  public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    return new KafkaConsumer<>(p);
+  }
+
+  /** All partitions of {@code topic}. */
+  public static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
+    List<TopicPartition> parts = new ArrayList<>();
+    for (PartitionInfo info : c.partitionsFor(topic, Duration.ofSeconds(30))) {
+      parts.add(new TopicPartition(info.topic(), info.partition()));
+    }
+    return parts;
+  }
+}
