@@ -36,6 +36,7 @@ public final class DemoCommand implements Callable<Integer> {
   static final int DEFAULT_BATCH = 128;
   static final double DEFAULT_LR = 2e-3;
   static final long DEFAULT_WARMUP = 100;
+  static final boolean DEFAULT_AUGMENT = true;
 
   @Option(
       names = "--steps",
@@ -82,6 +83,16 @@ public final class DemoCommand implements Callable<Integer> {
           "Linear warm-up steps before the cosine decay, at most a fifth of --steps"
               + " (default: ${DEFAULT-VALUE}).")
   long warmup;
+
+  @Option(
+      names = "--augment",
+      negatable = true,
+      defaultValue = "" + DEFAULT_AUGMENT,
+      fallbackValue = "true",
+      description =
+          "Random shift (up to 2 pixels) and horizontal flip of training images; --no-augment"
+              + " trains on them as they are (default: ${DEFAULT-VALUE}).")
+  boolean augment;
 
   @Option(
       names = "--threads",
@@ -136,7 +147,17 @@ public final class DemoCommand implements Callable<Integer> {
             new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
     DemoRun.Options options =
         new DemoRun.Options(
-            steps, m, data, out, batch, lr, warmup, threads, seed, System.console() != null);
+            steps,
+            m,
+            data,
+            out,
+            batch,
+            lr,
+            warmup,
+            augment,
+            threads,
+            seed,
+            System.console() != null);
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
     if (result.generatedData()) {

@@ -90,6 +90,16 @@ public final class ExperimentCommand implements Callable<Integer> {
   long warmup;
 
   @Option(
+      names = "--augment",
+      negatable = true,
+      defaultValue = "" + DemoCommand.DEFAULT_AUGMENT,
+      fallbackValue = "true",
+      description =
+          "Random shift and horizontal flip of training images, the same for every method"
+              + " (default: ${DEFAULT-VALUE}).")
+  boolean augment;
+
+  @Option(
       names = "--threads",
       defaultValue = "1",
       description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}).")
@@ -168,6 +178,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             batch,
             lr,
             warmup,
+            augment,
             threads,
             curveImages,
             System.console() != null);

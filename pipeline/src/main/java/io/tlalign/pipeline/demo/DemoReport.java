@@ -90,6 +90,10 @@ public final class DemoReport {
             + f.conf().get(TlAlignOptions.TOTAL_STEPS)
             + " steps");
     row(b, "Label smoothing", Double.toString(f.conf().get(TlAlignOptions.LABEL_SMOOTHING)));
+    row(
+        b,
+        "Augmentation",
+        f.conf().get(TlAlignOptions.AUGMENT) ? "shift up to 2 px, horizontal flip" : "none");
     row(b, "PyTorch threads", Integer.toString(f.conf().get(TlAlignOptions.INTRA_OP_THREADS)));
     row(b, "Seed", Long.toString(f.conf().get(TlAlignOptions.SEED)));
     row(b, "Cores", Integer.toString(Runtime.getRuntime().availableProcessors()));

@@ -39,6 +39,7 @@ public final class DemoRun {
       int batch,
       double lr,
       long warmup,
+      boolean augment,
       int threads,
       long seed,
       boolean terminal) {}
@@ -172,6 +173,7 @@ public final class DemoRun {
             options.warmup(),
             options.steps(),
             options.seed(),
+            options.augment(),
             options.threads(),
             "vit-tiny-fm")
         .toConfiguration(bootstrap, stack.work(), "");

@@ -41,6 +41,7 @@ public final class ExperimentRun {
       int batch,
       double lr,
       long warmup,
+      boolean augment,
       int threads,
       int curveImages,
       boolean terminal) {}
@@ -143,6 +144,7 @@ public final class ExperimentRun {
                 options.warmup(),
                 steps,
                 seed,
+                options.augment(),
                 options.threads(),
                 options.model())
             .toConfiguration(stack.bootstrapServers(), stack.work(), tag);

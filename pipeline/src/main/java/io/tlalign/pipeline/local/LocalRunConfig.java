@@ -15,6 +15,7 @@ import org.apache.flink.configuration.Configuration;
  * @param warmup warm-up steps (capped at a fifth of the run)
  * @param steps optimizer steps of the run (the cosine schedule's length)
  * @param seed job seed (model initialisation, augmentation, CutMix boxes)
+ * @param augment random shift and flip of training images before mixing
  * @param threads PyTorch intra-op threads
  * @param model the ViT preset
  */
@@ -25,6 +26,7 @@ public record LocalRunConfig(
     long warmup,
     long steps,
     long seed,
+    boolean augment,
     int threads,
     String model) {
 
@@ -57,6 +59,7 @@ public record LocalRunConfig(
     conf.set(TlAlignOptions.BOUNDED, true);
     conf.set(TlAlignOptions.EVAL_ENABLED, false);
     conf.set(TlAlignOptions.MIXING, mixing);
+    conf.set(TlAlignOptions.AUGMENT, augment);
     conf.set(TlAlignOptions.BATCH_SIZE, batch);
     conf.set(TlAlignOptions.SEED, seed);
     conf.set(TlAlignOptions.LEARNING_RATE, lr);

@@ -27,6 +27,7 @@ class ExperimentReportTest {
             128,
             2e-3,
             100,
+            false,
             1,
             2000,
             false);
