@@ -301,8 +301,9 @@ final class BenchCommand implements Runnable {
       description = {
         "Trains the same Fashion-MNIST images with each replica count of --replicas (the real"
             + " bounded job on a local Flink cluster in this JVM, local Kafka broker), for P > 1"
-            + " once with AdamW moments local and once averaged.",
-        "Prints per run 'scale: replicas=P moments=M images=N span_s=T images_per_s=X"
+            + " as replace (moments local), replace+moments (moments averaged) and delta"
+            + " (tlalign.sync.apply=delta).",
+        "Prints per run 'scale: replicas=P variant=V images=N span_s=T images_per_s=X"
             + " per_replica_images_per_s=Y efficiency=E median_round_latency_ms=L rounds_seen=R"
             + " local_steps=S accuracy=A'. Span: first step start to last step end; efficiency:"
             + " time in steps over span x P; accuracy on the first --test-images test images."
@@ -359,6 +360,14 @@ final class BenchCommand implements Runnable {
     String moments;
 
     @Option(
+        names = "--delta",
+        defaultValue = "true",
+        arity = "1",
+        description =
+            "For P > 1: also a run with tlalign.sync.apply=delta (default: ${DEFAULT-VALUE}).")
+    boolean delta;
+
+    @Option(
         names = "--data",
         defaultValue = "/usr/share/datasets/fashion-mnist",
         description = "Fashion-MNIST folder (default: ${DEFAULT-VALUE}).")
@@ -404,6 +413,7 @@ final class BenchCommand implements Runnable {
                     java.time.Duration.ofMillis(checkpointMs),
                     testImages,
                     moments.equals("both"),
+                    delta,
                     data,
                     0L))
             .run(ps);

@@ -61,13 +61,14 @@ public final class ScaleBenchmark {
       Duration checkpointInterval,
       int testImages,
       boolean bothMomentModes,
+      boolean alsoDelta,
       Path dataFolder,
       long seed) {}
 
   /** What one run measured. */
   public record Result(
       int replicas,
-      boolean averageMoments,
+      String variant,
       long images,
       double spanSeconds,
       double imagesPerSecond,
@@ -112,13 +113,12 @@ public final class ScaleBenchmark {
           Math.min(options.testImages(), test.size()),
           Runtime.getRuntime().availableProcessors());
       for (int p : options.replicas()) {
-        List<Boolean> modes =
-            p == 1
-                ? List.of(false)
-                : options.bothMomentModes() ? List.of(false, true) : List.of(false);
-        for (boolean moments : modes) {
-          Result r = runOnce(out, bootstrap, topic, work, p, moments, test);
-          results.add(r);
+        results.add(runOnce(out, bootstrap, topic, work, p, false, false, test));
+        if (p > 1 && options.bothMomentModes()) {
+          results.add(runOnce(out, bootstrap, topic, work, p, true, false, test));
+        }
+        if (p > 1 && options.alsoDelta()) {
+          results.add(runOnce(out, bootstrap, topic, work, p, false, true, test));
         }
       }
     } finally {
@@ -134,10 +134,14 @@ public final class ScaleBenchmark {
       Path work,
       int p,
       boolean moments,
+      boolean delta,
       IdxDataset test)
       throws Exception {
-    String run = "p" + p + (moments ? "-moments" : "");
+    String variant =
+        p == 1 ? "single" : (delta ? "delta" : "replace") + (moments ? "+moments" : "");
+    String run = "p" + p + "-" + variant.replace('+', '-');
     Configuration conf = configuration(bootstrap, topic, work, run, p, moments);
+    conf.set(TlAlignOptions.SYNC_APPLY, delta ? "delta" : "replace");
     JobTopics.ensure(conf);
     Configuration cluster = new Configuration(conf);
     cluster.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, p));
@@ -164,7 +168,7 @@ public final class ScaleBenchmark {
     Result r =
         new Result(
             p,
-            moments,
+            variant,
             images,
             span,
             images / span,
@@ -175,11 +179,11 @@ public final class ScaleBenchmark {
             model.step());
     out.printf(
         Locale.ROOT,
-        "scale: replicas=%d moments=%s images=%d span_s=%.1f images_per_s=%.1f"
+        "scale: replicas=%d variant=%s images=%d span_s=%.1f images_per_s=%.1f"
             + " per_replica_images_per_s=%.1f efficiency=%.2f median_round_latency_ms=%s"
             + " rounds_seen=%d local_steps=%d accuracy=%.4f%n",
         r.replicas(),
-        p == 1 ? "-" : moments ? "averaged" : "local",
+        r.variant(),
         r.images(),
         r.spanSeconds(),
         r.imagesPerSecond(),

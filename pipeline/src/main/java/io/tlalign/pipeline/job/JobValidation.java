@@ -65,6 +65,7 @@ public final class JobValidation {
       return;
     }
     positive(c, TlAlignOptions.SYNC_EVERY_STEPS);
+    io.tlalign.pipeline.sync.SyncSettings.applyMode(c.get(TlAlignOptions.SYNC_APPLY));
     positive(c, TlAlignOptions.SYNC_CHUNK_BYTES);
     if (c.get(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS) < 0) {
       throw new IllegalArgumentException(

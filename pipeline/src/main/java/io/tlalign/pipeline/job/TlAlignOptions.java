@@ -248,6 +248,16 @@ public final class TlAlignOptions {
               "Payload bytes per sync message; a model is split into chunks of this size. Keep it"
                   + " below the sync topic's max.message.bytes minus 1 KiB of header.");
 
+  public static final ConfigOption<String> SYNC_APPLY =
+      key("tlalign.sync.apply")
+          .stringType()
+          .defaultValue("replace")
+          .withDescription(
+              "How a round's average applies: replace (the parameters become the average; all"
+                  + " replicas identical after each round, but the S x K local steps since the"
+                  + " round are dropped) or delta (parameters + average - own contribution: keeps"
+                  + " those steps, replicas differ by them). The final round always replaces.");
+
   public static final ConfigOption<Boolean> SYNC_AVERAGE_MOMENTS =
       key("tlalign.sync.average-moments")
           .booleanType()

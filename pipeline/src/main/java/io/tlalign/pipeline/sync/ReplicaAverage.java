@@ -36,6 +36,23 @@ public final class ReplicaAverage {
         mean(contributions.stream().map(TrainingState::secondMoments).toList()));
   }
 
+  /** {@code (current - own) + average} per element: the average plus the steps since the round. */
+  public static List<NamedTensor> shift(
+      List<NamedTensor> current, List<NamedTensor> own, List<NamedTensor> average) {
+    List<NamedTensor> out = new ArrayList<>(current.size());
+    for (int t = 0; t < current.size(); t++) {
+      float[] c = current.get(t).data();
+      float[] o = own.get(t).data();
+      float[] a = average.get(t).data();
+      float[] r = new float[c.length];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = (c[i] - o[i]) + a[i];
+      }
+      out.add(new NamedTensor(current.get(t).name(), current.get(t).shape(), r));
+    }
+    return out;
+  }
+
   static List<NamedTensor> mean(List<List<NamedTensor>> replicas) {
     List<NamedTensor> first = replicas.get(0);
     int p = replicas.size();

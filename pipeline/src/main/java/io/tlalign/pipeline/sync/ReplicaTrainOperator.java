@@ -447,6 +447,11 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     }
     TrainingState current = session.captureState();
     var params = ReplicaAverage.parameters(contributions);
+    if (sync.applyDelta() && round != SyncChunk.FINAL_ROUND) {
+      params =
+          ReplicaAverage.shift(
+              current.parameters(), contributions.get(replica).parameters(), params);
+    }
     OptimizerState moments =
         sync.averageMoments()
             ? ReplicaAverage.moments(contributions, current.optimizerStepCount())

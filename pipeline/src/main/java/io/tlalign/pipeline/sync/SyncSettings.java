@@ -13,6 +13,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param lagRounds S, rounds between publishing a round and applying its average
  * @param chunkBytes payload bytes per sync message
  * @param averageMoments whether AdamW's moments are averaged too
+ * @param applyDelta whether a round applies as parameters + average - own contribution
  * @param faultReplica the replica a train fault drill fires in, or -1 for whichever gets there
  */
 public record SyncSettings(
@@ -22,8 +23,23 @@ public record SyncSettings(
     int lagRounds,
     int chunkBytes,
     boolean averageMoments,
+    boolean applyDelta,
     int faultReplica)
     implements Serializable {
+
+  /** True for delta, false for replace. */
+  public static boolean applyMode(String mode) {
+    return switch (mode.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "replace" -> false;
+      case "delta" -> true;
+      default ->
+          throw new IllegalArgumentException(
+              TlAlignOptions.SYNC_APPLY.key()
+                  + " is \""
+                  + mode
+                  + "\"; use replace (the default) or delta");
+    };
+  }
 
   public static SyncSettings from(ReadableConfig c) {
     return new SyncSettings(
@@ -33,6 +49,7 @@ public record SyncSettings(
         c.get(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS),
         c.get(TlAlignOptions.SYNC_CHUNK_BYTES),
         c.get(TlAlignOptions.SYNC_AVERAGE_MOMENTS),
+        applyMode(c.get(TlAlignOptions.SYNC_APPLY)),
         c.get(TlAlignOptions.FAULT_REPLICA));
   }
 }
