@@ -100,8 +100,16 @@ final class JobRuns {
 
   /** Runs to the end of the topic and reads what the run left. */
   Outcome runToEnd(Configuration conf) throws Exception {
-    JobExecutionResult result =
-        environment(conf).execute("tlalign-" + conf.get(TlAlignOptions.GROUP_ID));
+    return outcome(conf, execute(conf));
+  }
+
+  /** Runs to the end of the topic; the result holds the accumulators. */
+  JobExecutionResult execute(Configuration conf) throws Exception {
+    return environment(conf).execute("tlalign-" + conf.get(TlAlignOptions.GROUP_ID));
+  }
+
+  /** What a finished run left: its last model and the ledger of {@code result}. */
+  Outcome outcome(Configuration conf, JobExecutionResult result) throws Exception {
     List<String> ledger = result.getAccumulatorResult(TrainFunction.LEDGER_ACCUMULATOR);
     return new Outcome(lastModel(conf), ledger);
   }

@@ -117,13 +117,18 @@ class K8sManifestsTest {
         Kustomize.ofKind(FlinkDeploymentManifestTest.build(variant), "KafkaTopic");
     Set<String> names =
         topics.stream().map(t -> t.at("/spec/topicName").asText()).collect(Collectors.toSet());
-    assertThat(names)
-        .containsExactlyInAnyOrder(
-            TlAlignOptions.TRAIN_TOPIC.defaultValue(),
-            TlAlignOptions.EVAL_TOPIC.defaultValue(),
-            TlAlignOptions.DEAD_LETTER_TOPIC.defaultValue(),
-            TlAlignOptions.METRICS_TOPIC.defaultValue(),
-            TlAlignOptions.MODELS_TOPIC.defaultValue());
+    List<String> expected =
+        new ArrayList<>(
+            List.of(
+                TlAlignOptions.TRAIN_TOPIC.defaultValue(),
+                TlAlignOptions.EVAL_TOPIC.defaultValue(),
+                TlAlignOptions.DEAD_LETTER_TOPIC.defaultValue(),
+                TlAlignOptions.METRICS_TOPIC.defaultValue(),
+                TlAlignOptions.MODELS_TOPIC.defaultValue()));
+    if (replicas(variant) > 1) {
+      expected.add(TlAlignOptions.SYNC_TOPIC.defaultValue());
+    }
+    assertThat(names).containsExactlyInAnyOrderElementsOf(expected);
     for (JsonNode t : topics) {
       String name = t.at("/spec/topicName").asText();
       assertThat(t.path("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1beta2");
@@ -151,6 +156,72 @@ class K8sManifestsTest {
         .isGreaterThanOrEqualTo(8_388_608L);
     // One ordered stream, as the replay creates it by default.
     assertThat(train.at("/spec/partitions").asInt()).isEqualTo(1);
+  }
+
+  /** tlalign.replicas from the job's arguments (1 when not set, the option's default). */
+  private static int replicas(String variant) {
+    var d = FlinkDeploymentManifestTest.deployment(variant);
+    Map<String, String> args = ParameterTool.fromArgs(d.getSpec().getJob().getArgs()).toMap();
+    return Integer.parseInt(
+        args.getOrDefault(
+            TlAlignOptions.REPLICAS.key(), TlAlignOptions.REPLICAS.defaultValue().toString()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("variants")
+  void replicasMatchTheGpuTaskManagersAndTheSyncTopicFitsARound(String variant) {
+    var d = FlinkDeploymentManifestTest.deployment(variant);
+    Map<String, String> conf = d.getSpec().getFlinkConfiguration();
+    Map<String, String> args = ParameterTool.fromArgs(d.getSpec().getJob().getArgs()).toMap();
+    int slots = Integer.parseInt(conf.get("taskmanager.numberOfTaskSlots"));
+    int parallelism = d.getSpec().getJob().getParallelism();
+    // The operator starts parallelism / slots task managers (no fixed taskManager.replicas).
+    assertThat(d.getSpec().getTaskManager().getReplicas()).isNull();
+    int taskManagers = (parallelism + slots - 1) / slots;
+    int replicas = replicas(variant);
+    if (conf.containsKey("external-resource.gpu.amount")) {
+      assertThat(slots).as("one slot, so one replica, per GPU task manager").isEqualTo(1);
+      assertThat(Integer.parseInt(conf.get("external-resource.gpu.amount"))).isEqualTo(1);
+      assertThat(replicas).as("tlalign.replicas = GPU task managers").isEqualTo(taskManagers);
+    } else {
+      assertThat(replicas).isEqualTo(1);
+    }
+    if (replicas == 1) {
+      return;
+    }
+    assertThat(conf.get("execution.checkpointing.unaligned.forced"))
+        .as("the replicas' custom partitioner with unaligned checkpoints")
+        .isEqualTo("true");
+    String topicName =
+        args.getOrDefault(
+            TlAlignOptions.SYNC_TOPIC.key(), TlAlignOptions.SYNC_TOPIC.defaultValue());
+    JsonNode topic =
+        Kustomize.ofKind(FlinkDeploymentManifestTest.build(variant), "KafkaTopic").stream()
+            .filter(t -> t.at("/spec/topicName").asText().equals(topicName))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no KafkaTopic for the sync topic " + topicName));
+    assertThat(topic.at("/spec/partitions").asInt())
+        .as("a replica's chunks stay in order on one partition")
+        .isEqualTo(1);
+    int chunk =
+        Integer.parseInt(
+            args.getOrDefault(
+                TlAlignOptions.SYNC_CHUNK_BYTES.key(),
+                TlAlignOptions.SYNC_CHUNK_BYTES.defaultValue().toString()));
+    long maxMessage = Long.parseLong(topic.at("/spec/config/max.message.bytes").asText());
+    assertThat(maxMessage)
+        .as("max.message.bytes fits a chunk and its header")
+        .isGreaterThanOrEqualTo(io.tlalign.pipeline.sync.SyncSink.maxMessageBytes(chunk));
+    long retention = Long.parseLong(topic.at("/spec/config/retention.ms").asText());
+    long savepointAgeMs = 7L * 24 * 3600 * 1000; // kubernetes.operator.savepoint.history.max.age
+    assertThat(retention == -1 || retention >= savepointAgeMs)
+        .as("rounds outlive the oldest savepoint a restore may start from")
+        .isTrue();
+    long retentionBytes = Long.parseLong(topic.at("/spec/config/retention.bytes").asText());
+    // DeiT-S parameters are 88 MB: a size cap must hold many rounds of all replicas.
+    assertThat(retentionBytes == -1 || retentionBytes >= 20L * replicas * 88_000_000L)
+        .as("retention.bytes holds 20 rounds of DeiT-S from every replica")
+        .isTrue();
   }
 
   @ParameterizedTest

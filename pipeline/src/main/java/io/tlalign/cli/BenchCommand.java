@@ -16,7 +16,12 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Performance measurements; see the subcommands.",
-    subcommands = {BenchCommand.Step.class, BenchCommand.Pipeline.class, BenchCommand.Soak.class})
+    subcommands = {
+      BenchCommand.Step.class,
+      BenchCommand.Pipeline.class,
+      BenchCommand.Soak.class,
+      BenchCommand.Scale.class
+    })
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -278,6 +283,139 @@ final class BenchCommand implements Runnable {
         new io.tlalign.pipeline.bench.SoakBenchmark(
                 new io.tlalign.pipeline.bench.SoakBenchmark.Options(
                     steps, batch, reportEvery, data, 0L))
+            .run(ps);
+      }
+      out.flush();
+      return 0;
+    }
+
+    private void fail(String message) {
+      throw new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+  }
+
+  /** {@code tlalign bench scale}: data-parallel replicas against one trainer. */
+  @Command(
+      name = "scale",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Trains the same Fashion-MNIST images with each replica count of --replicas (the real"
+            + " bounded job on a local Flink cluster in this JVM, local Kafka broker), for P > 1"
+            + " as replace (moments local), replace+moments (moments averaged) and delta"
+            + " (tlalign.sync.apply=delta).",
+        "Prints per run 'scale: replicas=P variant=V images=N span_s=T images_per_s=X"
+            + " per_replica_images_per_s=Y efficiency=E median_round_latency_ms=L rounds_seen=R"
+            + " local_steps=S accuracy=A'. Span: first step start to last step end; efficiency:"
+            + " time in steps over span x P; accuracy on the first --test-images test images."
+      })
+  static final class Scale implements Callable<Integer> {
+
+    @Option(
+        names = "--replicas",
+        split = ",",
+        defaultValue = "1,2",
+        description = "Replica counts to compare (default: ${DEFAULT-VALUE}).")
+    java.util.List<Integer> replicas;
+
+    @Option(
+        names = "--images",
+        defaultValue = "12800",
+        description = "Training images, the same for every run (default: ${DEFAULT-VALUE}).")
+    int images;
+
+    @Option(
+        names = "--batch",
+        defaultValue = "64",
+        description = "Images per step and replica (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+        names = "--every-steps",
+        defaultValue = "10",
+        description = "K, local steps per round (default: ${DEFAULT-VALUE}).")
+    int everySteps;
+
+    @Option(
+        names = "--lag-rounds",
+        defaultValue = "1",
+        description = "S, rounds before a round's average applies (default: ${DEFAULT-VALUE}).")
+    int lagRounds;
+
+    @Option(
+        names = "--checkpoint-ms",
+        defaultValue = "1000",
+        description = "Checkpoint interval in ms (default: ${DEFAULT-VALUE}).")
+    long checkpointMs;
+
+    @Option(
+        names = "--test-images",
+        defaultValue = "10000",
+        description = "Test images for the accuracy (default: ${DEFAULT-VALUE}).")
+    int testImages;
+
+    @Option(
+        names = "--moments",
+        defaultValue = "both",
+        description = "For P > 1: local, or both (local and averaged) (default: ${DEFAULT-VALUE}).")
+    String moments;
+
+    @Option(
+        names = "--delta",
+        defaultValue = "true",
+        arity = "1",
+        description =
+            "For P > 1: also a run with tlalign.sync.apply=delta (default: ${DEFAULT-VALUE}).")
+    boolean delta;
+
+    @Option(
+        names = "--data",
+        defaultValue = "/usr/share/datasets/fashion-mnist",
+        description = "Fashion-MNIST folder (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path data;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      for (int p : replicas) {
+        if (p <= 0 || p > 64) {
+          fail("--replicas " + p + " is outside 1..64; e.g. --replicas 1,2");
+        }
+      }
+      if (images <= 0 || batch <= 0 || everySteps <= 0 || lagRounds < 0 || testImages <= 0) {
+        fail(
+            "--images, --batch, --every-steps and --test-images must be > 0 and --lag-rounds >= 0;"
+                + " try the defaults");
+      }
+      if (checkpointMs < 10) {
+        fail("--checkpoint-ms must be at least 10, got " + checkpointMs + "; e.g. 1000");
+      }
+      if (!moments.equals("local") && !moments.equals("both")) {
+        fail("--moments is \"" + moments + "\"; use local or both");
+      }
+      if (!java.nio.file.Files.isDirectory(data)) {
+        fail(
+            "--data "
+                + data
+                + " is not a folder; install Fashion-MNIST (apt-get install"
+                + " dataset-fashion-mnist) or point --data at its folder");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (PrintStream ps =
+          new PrintStream(new ForwardingStream(out), true, StandardCharsets.UTF_8)) {
+        new io.tlalign.pipeline.bench.ScaleBenchmark(
+                new io.tlalign.pipeline.bench.ScaleBenchmark.Options(
+                    replicas,
+                    images,
+                    batch,
+                    everySteps,
+                    lagRounds,
+                    java.time.Duration.ofMillis(checkpointMs),
+                    testImages,
+                    moments.equals("both"),
+                    delta,
+                    data,
+                    0L))
             .run(ps);
       }
       out.flush();

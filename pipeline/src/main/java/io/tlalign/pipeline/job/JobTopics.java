@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.job;
 
+import io.tlalign.pipeline.sync.SyncSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,13 @@ public final class JobTopics {
       add(missing, existing, conf.get(TlAlignOptions.DEAD_LETTER_TOPIC), IMAGE_MESSAGES);
       add(missing, existing, conf.get(TlAlignOptions.METRICS_TOPIC), SMALL_MESSAGES);
       add(missing, existing, conf.get(TlAlignOptions.MODELS_TOPIC), SMALL_MESSAGES);
+      if (conf.get(TlAlignOptions.REPLICAS) > 1) {
+        add(
+            missing,
+            existing,
+            conf.get(TlAlignOptions.SYNC_TOPIC),
+            Integer.toString(SyncSink.maxMessageBytes(conf.get(TlAlignOptions.SYNC_CHUNK_BYTES))));
+      }
       if (!missing.isEmpty()) {
         try {
           admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);

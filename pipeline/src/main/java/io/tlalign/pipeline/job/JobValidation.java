@@ -2,6 +2,7 @@ package io.tlalign.pipeline.job;
 
 import io.tlalign.alignment.CutMixBoxSampler;
 import io.tlalign.model.vit.VitPresets;
+import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 
@@ -54,7 +55,50 @@ public final class JobValidation {
               + c.get(TlAlignOptions.CHECKPOINT_INTERVAL)
               + "; e.g. 30 s");
     }
+    replicas(c);
     TrainerSettings.from(c).trainingConfig();
+  }
+
+  private static void replicas(ReadableConfig c) {
+    positive(c, TlAlignOptions.REPLICAS);
+    if (c.get(TlAlignOptions.REPLICAS) == 1) {
+      return;
+    }
+    positive(c, TlAlignOptions.SYNC_EVERY_STEPS);
+    io.tlalign.pipeline.sync.SyncSettings.applyMode(c.get(TlAlignOptions.SYNC_APPLY));
+    positive(c, TlAlignOptions.SYNC_CHUNK_BYTES);
+    if (c.get(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS) < 0) {
+      throw new IllegalArgumentException(
+          key(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS)
+              + " must be >= 0, got "
+              + c.get(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS)
+              + "; 0 waits for every round, 1 or more overlaps a round with training");
+    }
+    if (c.get(TlAlignOptions.SYNC_CHUNK_BYTES) > (64 << 20)) {
+      throw new IllegalArgumentException(
+          key(TlAlignOptions.SYNC_CHUNK_BYTES)
+              + " is "
+              + c.get(TlAlignOptions.SYNC_CHUNK_BYTES)
+              + " bytes; keep it at most 64 MiB (and below the sync topic's max.message.bytes)");
+    }
+    String sync = c.get(TlAlignOptions.SYNC_TOPIC);
+    for (ConfigOption<String> other :
+        List.of(
+            TlAlignOptions.TRAIN_TOPIC,
+            TlAlignOptions.EVAL_TOPIC,
+            TlAlignOptions.DEAD_LETTER_TOPIC,
+            TlAlignOptions.METRICS_TOPIC,
+            TlAlignOptions.MODELS_TOPIC)) {
+      if (sync.equals(c.get(other))) {
+        throw new IllegalArgumentException(
+            key(TlAlignOptions.SYNC_TOPIC)
+                + " is \""
+                + sync
+                + "\", the same as "
+                + key(other)
+                + "; give the replicas' sync rounds a topic of their own");
+      }
+    }
   }
 
   private static void positive(ReadableConfig c, ConfigOption<Integer> option) {

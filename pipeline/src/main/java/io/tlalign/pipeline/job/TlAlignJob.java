@@ -16,9 +16,15 @@ import io.tlalign.pipeline.publish.ModelPublisher;
 import io.tlalign.pipeline.records.KafkaRecord;
 import io.tlalign.pipeline.records.TrainingBatch;
 import io.tlalign.pipeline.records.TrainingImage;
+import io.tlalign.pipeline.sync.ReplicaPartitioner;
+import io.tlalign.pipeline.sync.ReplicaTrainOperator;
+import io.tlalign.pipeline.sync.SyncSettings;
+import io.tlalign.pipeline.sync.SyncSink;
+import io.tlalign.pipeline.sync.SyncTopicSource;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -43,6 +49,10 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * images.train -> sequence -> decode+validate --bad--> images.deadletter
  *                                 | ok
  *                              augment (parallel) -> pair + CutMix (p=1) -> train (p=1) -> metrics
+ *
+ * with tlalign.replicas P > 1, train is P replicas (batch b to replica b mod P):
+ *   pair + CutMix --b mod P--> train-replicas (P) --rounds--> tlalign.sync (exactly-once)
+ *                  tlalign.sync (read_committed) --broadcast--^
  * images.eval  -> decode -> evaluate (with each model on tlalign.models) ------------------> metrics
  * </pre>
  */
@@ -144,14 +154,18 @@ public final class TlAlignJob {
                         uri, bootstrap, conf.get(TlAlignOptions.MODELS_TOPIC)))
             .orElse(null);
     DataStream<TrainingMetric> metrics =
-        batches
-            .process(
-                new TrainFunction(
-                    settings, publisher, fault(conf, "train", TlAlignOptions.FAULT_TRAIN_AT_STEP)))
-            .setParallelism(1)
-            .setMaxParallelism(1)
-            .uid("train")
-            .name("train");
+        conf.get(TlAlignOptions.REPLICAS) > 1
+            ? replicas(env, conf, settings, batches, publisher, bootstrap)
+            : batches
+                .process(
+                    new TrainFunction(
+                        settings,
+                        publisher,
+                        fault(conf, "train", TlAlignOptions.FAULT_TRAIN_AT_STEP)))
+                .setParallelism(1)
+                .setMaxParallelism(1)
+                .uid("train")
+                .name("train");
 
     if (conf.get(TlAlignOptions.EVAL_ENABLED) && !conf.get(TlAlignOptions.BOUNDED)) {
       metrics = metrics.union(evaluation(env, conf, settings, decode, bootstrap));
@@ -188,6 +202,53 @@ public final class TlAlignJob {
         java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "tlalign-checkpoints")
             .toUri()
             .toString());
+  }
+
+  /**
+   * P data-parallel replicas: batch b to replica b mod P; parameters go round through the sync
+   * topic (transactional sink, read back read_committed by the same job) and are averaged at fixed
+   * step counts; see {@link ReplicaTrainOperator}.
+   */
+  private static DataStream<TrainingMetric> replicas(
+      StreamExecutionEnvironment env,
+      ReadableConfig conf,
+      TrainerSettings settings,
+      DataStream<TrainingBatch> batches,
+      ModelPublisher.Factory publisher,
+      String bootstrap) {
+    SyncSettings sync = SyncSettings.from(conf);
+    String topic = conf.get(TlAlignOptions.SYNC_TOPIC);
+    // The batch routing is a custom partitioner, which unaligned checkpoints skip unless forced;
+    // aligned barriers would queue behind training steps.
+    env.getCheckpointConfig().setForceUnalignedCheckpoints(true);
+    DataStream<byte[]> rounds =
+        env.addSource(
+                new SyncTopicSource(bootstrap, topic, sync.runId(), sync.replicas()),
+                "tlalign.sync",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+            .setParallelism(1)
+            .uid("source-sync");
+    SingleOutputStreamOperator<TrainingMetric> trained =
+        batches
+            .partitionCustom(new ReplicaPartitioner(), b -> b.batchIndex)
+            .connect(rounds.broadcast())
+            .transform(
+                "train-replicas",
+                TypeInformation.of(TrainingMetric.class),
+                new ReplicaTrainOperator(
+                    settings,
+                    sync,
+                    publisher,
+                    fault(conf, "train", TlAlignOptions.FAULT_TRAIN_AT_STEP)))
+            .setParallelism(sync.replicas())
+            .uid("train-replicas");
+    trained
+        .getSideOutput(ReplicaTrainOperator.SYNC)
+        .sinkTo(SyncSink.create(bootstrap, topic, sync))
+        .setParallelism(sync.replicas())
+        .uid("sink-sync")
+        .name("tlalign.sync");
+    return trained;
   }
 
   private static DataStream<TrainingMetric> evaluation(

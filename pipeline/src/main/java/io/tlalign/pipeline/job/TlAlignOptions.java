@@ -206,6 +206,65 @@ public final class TlAlignOptions {
               "Score the eval topic with every published model (unbounded runs with a model"
                   + " store).");
 
+  // ---- Data-parallel replicas ----
+
+  public static final ConfigOption<Integer> REPLICAS =
+      key("tlalign.replicas")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "Training replicas P (one per GPU task manager). Batch b goes to replica b mod P;"
+                  + " every tlalign.sync.every-steps local steps the replicas exchange parameters"
+                  + " through tlalign.sync.topic. 1 = one trainer, no sync topic.");
+
+  public static final ConfigOption<String> SYNC_TOPIC =
+      key("tlalign.sync.topic")
+          .stringType()
+          .defaultValue("tlalign.sync")
+          .withDescription(
+              "Topic of the replicas' parameter rounds (written transactionally, read"
+                  + " read_committed by the same job). One partition.");
+
+  public static final ConfigOption<Integer> SYNC_EVERY_STEPS =
+      key("tlalign.sync.every-steps")
+          .intType()
+          .defaultValue(10)
+          .withDescription("K: each replica publishes its parameters every K local steps.");
+
+  public static final ConfigOption<Integer> SYNC_APPLY_LAG_ROUNDS =
+      key("tlalign.sync.apply-lag-rounds")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "S: the average of round r replaces the parameters at the boundary of round r+S."
+                  + " A round becomes visible when a checkpoint commits, so choose S x K x step"
+                  + " time above the checkpoint interval plus a margin, or replicas wait.");
+
+  public static final ConfigOption<Integer> SYNC_CHUNK_BYTES =
+      key("tlalign.sync.chunk-bytes")
+          .intType()
+          .defaultValue(512 << 10)
+          .withDescription(
+              "Payload bytes per sync message; a model is split into chunks of this size. Keep it"
+                  + " below the sync topic's max.message.bytes minus 1 KiB of header.");
+
+  public static final ConfigOption<String> SYNC_APPLY =
+      key("tlalign.sync.apply")
+          .stringType()
+          .defaultValue("replace")
+          .withDescription(
+              "How a round's average applies: replace (the parameters become the average; all"
+                  + " replicas identical after each round, but the S x K local steps since the"
+                  + " round are dropped) or delta (parameters + average - own contribution: keeps"
+                  + " those steps, replicas differ by them). The final round always replaces.");
+
+  public static final ConfigOption<Boolean> SYNC_AVERAGE_MOMENTS =
+      key("tlalign.sync.average-moments")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Also average the AdamW moments (3x the sync traffic). Off: moments stay local.");
+
   // ---- Recovery drills ----
 
   public static final ConfigOption<String> FAULT_MARKER_DIR =
@@ -227,4 +286,12 @@ public final class TlAlignOptions {
           .longType()
           .defaultValue(-1L)
           .withDescription("Throw once in the pairing operator before this batch (drill).");
+
+  public static final ConfigOption<Integer> FAULT_REPLICA =
+      key("tlalign.fault.replica")
+          .intType()
+          .defaultValue(-1)
+          .withDescription(
+              "With tlalign.replicas > 1: the replica in which tlalign.fault.train-at-step fires;"
+                  + " -1 = the first replica to reach the step.");
 }

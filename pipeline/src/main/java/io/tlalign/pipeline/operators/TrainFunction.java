@@ -72,6 +72,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   private transient TrainingSession session;
   private transient ModelPublisher publisher;
   private transient ListAccumulator<String> ledgerAccumulator;
+  private transient TrainingTimes times;
 
   private transient Counter steps;
   private transient Counter refused;
@@ -141,6 +142,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
       getRuntimeContext().addAccumulator(LEDGER_ACCUMULATOR, ledgerAccumulator);
     }
 
+    times = new TrainingTimes(getRuntimeContext());
     var metrics = getRuntimeContext().getMetricGroup();
     steps = metrics.counter("steps");
     refused = metrics.counter("refusedSteps");
@@ -166,7 +168,9 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   @Override
   public void processElement(TrainingBatch batch, Context ctx, Collector<TrainingMetric> out) {
     fault.maybeFail(session.stepCount() + 1);
+    long t0 = times.begin();
     StepResult r = session.step(batch.toMixedBatch());
+    times.end(t0, r.refused() ? 0 : r.batchSize());
     lastLoss = r.loss();
     if (r.refused()) {
       refused.inc();

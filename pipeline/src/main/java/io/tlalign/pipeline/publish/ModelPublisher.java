@@ -52,6 +52,14 @@ public final class ModelPublisher implements AutoCloseable {
     lastStagedStep = state.step();
   }
 
+  /**
+   * The parameters changed without a step (replicas applying an average): the next checkpoint
+   * stages the model again even at the same step.
+   */
+  public void parametersChanged() {
+    lastStagedStep = -1;
+  }
+
   /** Announces the newest model staged at or before a completed checkpoint. */
   public void publishUpTo(long completedCheckpointId)
       throws ExecutionException, InterruptedException {

@@ -58,4 +58,52 @@ class TlAlignJobTest {
         .hasMessageContaining("tlalign.kafka.bootstrap-servers")
         .hasMessageContaining("--bootstrap-servers host:port");
   }
+
+  @Test
+  void replicasTrainInParallelWithForcedUnalignedCheckpoints() {
+    Configuration c = conf();
+    c.set(TlAlignOptions.REPLICAS, 3);
+    StreamExecutionEnvironment env = built(c);
+    assertThat(env.getCheckpointConfig().isForceUnalignedCheckpoints()).isTrue();
+    var graph = env.getStreamGraph();
+    var replicas =
+        graph.getStreamNodes().stream()
+            .filter(n -> n.getOperatorName().equals("train-replicas"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(replicas.getParallelism()).isEqualTo(3);
+    assertThat(graph.getStreamNodes().stream().map(n -> n.getOperatorName()))
+        .doesNotContain("train");
+  }
+
+  @Test
+  void oneReplicaKeepsTheSingleTrainer() {
+    var graph = built(conf()).getStreamGraph();
+    assertThat(graph.getStreamNodes().stream().map(n -> n.getOperatorName()))
+        .contains("train")
+        .doesNotContain("train-replicas");
+  }
+
+  @Test
+  void badReplicaSettingsAreRefusedWithTheFix() {
+    Configuration zero = conf();
+    zero.set(TlAlignOptions.REPLICAS, 0);
+    assertThatThrownBy(() -> built(zero))
+        .hasMessageContaining("tlalign.replicas must be > 0, got 0");
+    Configuration lag = conf();
+    lag.set(TlAlignOptions.REPLICAS, 2);
+    lag.set(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS, -1);
+    assertThatThrownBy(() -> built(lag))
+        .hasMessageContaining("tlalign.sync.apply-lag-rounds must be >= 0, got -1");
+    Configuration apply = conf();
+    apply.set(TlAlignOptions.REPLICAS, 2);
+    apply.set(TlAlignOptions.SYNC_APPLY, "sometimes");
+    assertThatThrownBy(() -> built(apply))
+        .hasMessageContaining("tlalign.sync.apply is \"sometimes\"; use replace");
+    Configuration topic = conf();
+    topic.set(TlAlignOptions.REPLICAS, 2);
+    topic.set(TlAlignOptions.SYNC_TOPIC, TlAlignOptions.METRICS_TOPIC.defaultValue());
+    assertThatThrownBy(() -> built(topic))
+        .hasMessageContaining("the same as tlalign.topic.metrics");
+  }
 }

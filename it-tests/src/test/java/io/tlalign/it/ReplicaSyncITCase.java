@@ -1,0 +1,215 @@
+package io.tlalign.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tlalign.model.state.NamedTensor;
+import io.tlalign.model.state.TrainingState;
+import io.tlalign.pipeline.job.TlAlignOptions;
+import io.tlalign.pipeline.sync.ParameterDigest;
+import io.tlalign.pipeline.sync.ReplicaTrainOperator;
+import io.tlalign.pipeline.sync.SyncChunk;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two data-parallel replicas kept in step through the sync topic, on a MiniCluster and a real
+ * broker: two clean runs and a run with a failure in one replica publish the same rounds, apply the
+ * same averages at the same steps and end with the same parameters; after every applied round both
+ * replicas hold exactly the average this test computes from the rounds on the topic.
+ */
+class ReplicaSyncITCase {
+
+  @RegisterExtension static final LocalKafka KAFKA = new LocalKafka();
+
+  @RegisterExtension
+  static final MiniClusterExtension CLUSTER =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(2)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
+
+  private static final int IMAGES = 640;
+  private static final int BATCH = 32;
+  private static final int REPLICAS = 2;
+  private static final int K = 2;
+  private static final int S = 1;
+
+  @TempDir static Path work;
+  private static JobRuns runs;
+
+  @BeforeAll
+  static void replayImages() throws Exception {
+    runs = JobRuns.onFreshTopic(KAFKA.bootstrapServers(), work, IMAGES);
+  }
+
+  private static Configuration config(String run) {
+    Configuration conf = runs.config(run);
+    conf.set(TlAlignOptions.REPLICAS, REPLICAS);
+    conf.set(TlAlignOptions.SYNC_TOPIC, "tlalign.sync." + run);
+    conf.set(TlAlignOptions.SYNC_EVERY_STEPS, K);
+    conf.set(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS, S);
+    // Several chunks per contribution (the model's parameters are about 560 KB).
+    conf.set(TlAlignOptions.SYNC_CHUNK_BYTES, 128 << 10);
+    return conf;
+  }
+
+  record Run(Configuration conf, JobRuns.Outcome outcome, List<String> syncLedger) {}
+
+  private static Run run(Configuration conf) throws Exception {
+    JobExecutionResult result = runs.execute(conf);
+    List<String> syncLedger =
+        result.getAccumulatorResult(ReplicaTrainOperator.SYNC_LEDGER_ACCUMULATOR);
+    return new Run(conf, runs.outcome(conf, result), syncLedger.stream().sorted().toList());
+  }
+
+  @Test
+  void replicasStayInStepAndEndBitIdenticalAcrossCleanAndFailedRuns() throws Exception {
+    Run first = run(config(JobRuns.newRunName("replicas-a")));
+    Run second = run(config(JobRuns.newRunName("replicas-b")));
+    String faultyName = JobRuns.newRunName("replicas-faulty");
+    Path markers = work.resolve("markers-" + faultyName);
+    Configuration faultyConf = config(faultyName);
+    faultyConf.set(TlAlignOptions.FAULT_MARKER_DIR, markers.toString());
+    faultyConf.set(TlAlignOptions.FAULT_TRAIN_AT_STEP, 6L);
+    faultyConf.set(TlAlignOptions.FAULT_REPLICA, 1);
+    Run faulty = run(faultyConf);
+    assertThat(Files.exists(markers.resolve("train-6.fired"))).isTrue();
+
+    // Independent schedule: batch b goes to replica b mod P; a replica publishes round q at local
+    // step qK and applies round q - S right after; at the end all apply the final average.
+    int batches = (IMAGES + BATCH - 1) / BATCH;
+    List<String> expectedRounds = new ArrayList<>();
+    for (int r = 0; r < REPLICAS; r++) {
+      int steps = (batches - r + REPLICAS - 1) / REPLICAS;
+      for (int q = 1; q + S <= steps / K; q++) {
+        expectedRounds.add("replica=" + r + " round=" + q + " step=" + (q + S) * K);
+      }
+      expectedRounds.add("replica=" + r + " round=final step=" + steps);
+    }
+    assertThat(first.syncLedger().stream().map(ReplicaSyncITCase::withoutDigests).sorted())
+        .containsExactlyElementsOf(expectedRounds.stream().sorted().toList());
+
+    // After every applied round both replicas hold the average of that round's contributions.
+    Map<Long, List<TrainingState>> rounds = roundsOnTopic(first.conf());
+    for (String line : first.syncLedger()) {
+      String round = field(line, "round");
+      String params = field(line, "params");
+      if (round.equals("final")) {
+        continue;
+      }
+      List<TrainingState> contributions = rounds.get(Long.parseLong(round));
+      assertThat(contributions).as("contributions of round " + round).hasSize(REPLICAS);
+      assertThat(params)
+          .as("replica parameters after round " + round)
+          .isEqualTo(ParameterDigest.of(mean(contributions)));
+    }
+    List<String> finals = first.syncLedger().stream().filter(l -> l.contains("final")).toList();
+    assertThat(finals).hasSize(REPLICAS);
+    assertThat(finals.stream().map(l -> field(l, "params")).distinct()).hasSize(1);
+
+    // Clean, clean and failed runs: the same rounds on the topic and the same replicas.
+    assertThat(second.syncLedger()).isEqualTo(first.syncLedger());
+    assertThat(faulty.syncLedger()).isEqualTo(first.syncLedger());
+    assertThat(digests(roundsOnTopic(second.conf()))).isEqualTo(digests(rounds));
+    assertThat(digests(roundsOnTopic(faulty.conf()))).isEqualTo(digests(rounds));
+    for (Run other : List.of(second, faulty)) {
+      assertThat(other.outcome().state().parameters())
+          .isEqualTo(first.outcome().state().parameters());
+      assertThat(other.outcome().state().firstMoments())
+          .isEqualTo(first.outcome().state().firstMoments());
+      assertThat(other.outcome().state().step()).isEqualTo(first.outcome().state().step());
+    }
+    assertThat(ParameterDigest.of(first.outcome().state().parameters()))
+        .isEqualTo(field(finals.get(0), "params"));
+
+    for (Run r : List.of(first, second, faulty)) {
+      assertThat(r.outcome().ledger()).hasSize(IMAGES);
+      assertThat(new HashSet<>(r.outcome().ledger())).hasSize(IMAGES);
+    }
+  }
+
+  /** Every complete contribution on the run's sync topic, by round, in replica order. */
+  private static Map<Long, List<TrainingState>> roundsOnTopic(Configuration conf) throws Exception {
+    Map<String, TreeMap<Integer, SyncChunk>> parts = new TreeMap<>();
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
+      for (var r : kafka.readAll(conf.get(TlAlignOptions.SYNC_TOPIC))) {
+        SyncChunk c = SyncChunk.decode(r.value());
+        String key = String.format("%020d/%d", c.round(), c.replica());
+        assertThat(parts.computeIfAbsent(key, k -> new TreeMap<>()).put(c.index(), c))
+            .as("chunk %d of %s on the topic once", c.index(), key)
+            .isNull();
+      }
+    }
+    Map<Long, List<TrainingState>> out = new TreeMap<>();
+    for (TreeMap<Integer, SyncChunk> chunks : parts.values()) {
+      SyncChunk head = chunks.firstEntry().getValue();
+      assertThat(chunks).hasSize(head.count());
+      ByteArrayOutputStream payload = new ByteArrayOutputStream();
+      for (SyncChunk c : chunks.values()) {
+        payload.write(c.data());
+      }
+      out.computeIfAbsent(head.round(), k -> new ArrayList<>())
+          .add(TrainingState.fromBytes(payload.toByteArray()));
+    }
+    return out;
+  }
+
+  private static Map<Long, List<String>> digests(Map<Long, List<TrainingState>> rounds) {
+    return rounds.entrySet().stream()
+        .collect(
+            Collectors.toMap(
+                Map.Entry::getKey,
+                e -> e.getValue().stream().map(s -> ParameterDigest.of(s.parameters())).toList(),
+                (a, b) -> a,
+                TreeMap::new));
+  }
+
+  /** (c_0 + c_1 + ... + c_{P-1}) / P per element, in float, replica order. */
+  private static List<NamedTensor> mean(List<TrainingState> contributions) {
+    List<NamedTensor> out = new ArrayList<>();
+    List<NamedTensor> first = contributions.get(0).parameters();
+    for (int t = 0; t < first.size(); t++) {
+      float[] sum = first.get(t).data().clone();
+      for (TrainingState c : contributions.subList(1, contributions.size())) {
+        float[] d = c.parameters().get(t).data();
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += d[i];
+        }
+      }
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] = sum[i] / contributions.size();
+      }
+      out.add(new NamedTensor(first.get(t).name(), first.get(t).shape(), sum));
+    }
+    return out;
+  }
+
+  private static String field(String line, String name) {
+    for (String part : line.split(" ")) {
+      if (part.startsWith(name + "=")) {
+        return part.substring(name.length() + 1);
+      }
+    }
+    throw new AssertionError("no " + name + " in " + line);
+  }
+
+  private static String withoutDigests(String line) {
+    return line.replaceAll(" (params|state)=\\S+", "");
+  }
+}
