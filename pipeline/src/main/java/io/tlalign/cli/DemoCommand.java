@@ -28,15 +28,16 @@ import picocli.CommandLine.Option;
 public final class DemoCommand implements Callable<Integer> {
 
   /**
-   * Default steps: 900 x 128 images (1.9 epochs of Fashion-MNIST). Measured on 2 cores: about 540
-   * images/s, so about 3.5 minutes of training and 4.5 minutes in all.
+   * Default steps: 1,200 x 128 images (2.6 epochs of Fashion-MNIST), without shift and flip (in a
+   * run this short they cost more accuracy than they give back). Measured on 2 cores: 80.5% test
+   * accuracy with TL-Align; about 590 images/s when the machine is otherwise idle.
    */
-  static final int DEFAULT_STEPS = 900;
+  static final int DEFAULT_STEPS = 1200;
 
   static final int DEFAULT_BATCH = 128;
   static final double DEFAULT_LR = 2e-3;
   static final long DEFAULT_WARMUP = 100;
-  static final boolean DEFAULT_AUGMENT = true;
+  static final boolean DEFAULT_AUGMENT = false;
 
   @Option(
       names = "--steps",
@@ -90,8 +91,9 @@ public final class DemoCommand implements Callable<Integer> {
       defaultValue = "" + DEFAULT_AUGMENT,
       fallbackValue = "true",
       description =
-          "Random shift (up to 2 pixels) and horizontal flip of training images; --no-augment"
-              + " trains on them as they are (default: ${DEFAULT-VALUE}).")
+          "Random shift (up to 2 pixels) and horizontal flip of training images before mixing;"
+              + " off by default, since in a run this short they cost accuracy (default:"
+              + " ${DEFAULT-VALUE}).")
   boolean augment;
 
   @Option(

@@ -39,7 +39,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
   @Option(
       names = "--epochs",
-      defaultValue = "3",
+      defaultValue = "2",
       description = "Epochs of the training split per run (default: ${DEFAULT-VALUE}).")
   int epochs;
 
@@ -121,7 +121,7 @@ public final class ExperimentCommand implements Callable<Integer> {
       fail("--seeds must be in 1..100, got " + seeds + "; try --seeds 3");
     }
     if (epochs < 1 || epochs > 1000) {
-      fail("--epochs must be in 1..1000, got " + epochs + "; try --epochs 3");
+      fail("--epochs must be in 1..1000, got " + epochs + "; try --epochs 2");
     }
     try {
       VitPresets.byName(model);

@@ -54,7 +54,8 @@ public final class CurvesChart {
             .yAxisTitle("training loss")
             .build();
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
     chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
     chart.setYAxisGroupTitle(0, "training loss");
     chart.setYAxisGroupTitle(1, "test accuracy");
