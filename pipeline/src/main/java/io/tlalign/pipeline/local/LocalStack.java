@@ -116,13 +116,7 @@ public final class LocalStack implements AutoCloseable {
         System.err.println("stopping the local broker failed: " + e);
       }
     }
-    if (Files.exists(work)) {
-      try (Stream<Path> s = Files.walk(work)) {
-        s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      } catch (IOException | RuntimeException e) {
-        // best effort
-      }
-    }
+    deleteTree(work);
     JobClient j = job.getAndSet(null);
     if (j != null) {
       try {
@@ -132,6 +126,37 @@ public final class LocalStack implements AutoCloseable {
         }
       } catch (Exception e) {
         // the job ended or the cluster is going down with the JVM
+      }
+    }
+  }
+
+  /**
+   * Deletes {@code root} and everything under it. On Ctrl-C the broker's own shutdown hook deletes
+   * its folder at the same time, so entries may vanish under the walk: those are skipped, and the
+   * walk is repeated until the folder is gone (a few tries).
+   */
+  static void deleteTree(Path root) {
+    for (int attempt = 0; attempt < 5 && Files.exists(root); attempt++) {
+      try (Stream<Path> s = Files.walk(root)) {
+        s.sorted(Comparator.reverseOrder())
+            .forEach(
+                f -> {
+                  try {
+                    Files.deleteIfExists(f);
+                  } catch (IOException e) {
+                    // a folder refilled by a concurrent writer: the next attempt takes it
+                  }
+                });
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // an entry vanished during the walk: walk again
+      }
+      if (Files.exists(root)) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
     }
   }
