@@ -82,8 +82,23 @@ public class TlAlignVitClassifier
     if (rows == 0) {
       throw new IllegalArgumentException("the training table is empty; fit needs labeled images");
     }
-    long stepsPerEpoch = (rows + getBatchSize() - 1) / getBatchSize();
-    TrainerSettings settings = TrainerSettings.from(options(stepsPerEpoch * getEpochs()));
+    long steps = (rows + getBatchSize() - 1) / getBatchSize() * getEpochs();
+    if (getWarmupSteps() >= steps) {
+      throw new IllegalArgumentException(
+          "warmupSteps "
+              + getWarmupSteps()
+              + " is not below the fit's "
+              + steps
+              + " steps ("
+              + rows
+              + " rows in batches of "
+              + getBatchSize()
+              + ", "
+              + getEpochs()
+              + " epochs); lower warmupSteps or raise epochs");
+    }
+    TrainerSettings settings = TrainerSettings.from(options(steps));
+    settings.trainingConfig(); // every other setting checked here, before a job starts
     VitConfig model = settings.model();
 
     DataStream<KafkaRecord> records =
