@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       ReplayCommand.class,
       DemoCommand.class,
+      ExampleMlCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -15,10 +15,14 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.ml.api.Estimator;
+import org.apache.flink.ml.common.datastream.TableUtils;
 import org.apache.flink.ml.param.Param;
 import org.apache.flink.ml.util.ParamUtils;
 import org.apache.flink.ml.util.ReadWriteUtils;
@@ -29,7 +33,6 @@ import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.api.internal.TableImpl;
 import org.apache.flink.types.Row;
-import org.apache.flink.util.CloseableIterator;
 
 /**
  * Trains a TL-Align ViT on a bounded table of labeled images: the Flink ML {@link Estimator} of
@@ -78,7 +81,7 @@ public class TlAlignVitClassifier
     int label = column(columns, getLabelCol(), LABEL_COL);
     int id = getIdCol() == null ? -1 : column(columns, getIdCol(), ID_COL);
 
-    long rows = countRows(input);
+    long rows = countRows(tEnv, input);
     if (rows == 0) {
       throw new IllegalArgumentException("the training table is empty; fit needs labeled images");
     }
@@ -179,18 +182,41 @@ public class TlAlignVitClassifier
     return conf;
   }
 
-  private static long countRows(Table input) {
-    long n = 0;
-    try (CloseableIterator<Row> it =
-        input.select(org.apache.flink.table.api.Expressions.lit(1)).execute().collect()) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
+  /**
+   * Counts the rows with an accumulator, not a collect: on a per-job local cluster the collect
+   * result fetcher can report its end after the cluster stopped ("some data might be lost").
+   */
+  private static long countRows(StreamTableEnvironment tEnv, Table input) {
+    tEnv.toDataStream(input)
+        .map(new CountRows())
+        .name("fit-count-rows")
+        .sinkTo(new DiscardingSink<>());
+    try {
+      Long n =
+          TableUtils.getExecutionEnvironment(tEnv)
+              .execute("tlalign-vit-fit-count")
+              .getAccumulatorResult(CountRows.ACCUMULATOR);
+      return n == null ? 0 : n;
     } catch (Exception e) {
       throw new IllegalStateException("counting the training table's rows failed: " + e, e);
     }
-    return n;
+  }
+
+  /** Counts rows into the accumulator {@value #ACCUMULATOR}. */
+  private static final class CountRows extends RichMapFunction<Row, Integer> {
+    static final String ACCUMULATOR = "tlalign-fit-rows";
+    private final LongCounter rows = new LongCounter();
+
+    @Override
+    public void open(OpenContext ctx) {
+      getRuntimeContext().addAccumulator(ACCUMULATOR, rows);
+    }
+
+    @Override
+    public Integer map(Row row) {
+      rows.add(1L);
+      return 1; // not the row: its generic type would go through Kryo
+    }
   }
 
   private static int column(List<String> columns, String name, Param<String> param) {
