@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       DemoCommand.class,
       ExperimentCommand.class,
+      ExampleMlCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -64,7 +64,6 @@ public final class TlAlignJob {
   public static void build(StreamExecutionEnvironment env, ReadableConfig conf) {
     JobValidation.validate(conf);
     TrainerSettings settings = TrainerSettings.from(conf);
-    VitConfig model = settings.model();
     String bootstrap = conf.get(TlAlignOptions.BOOTSTRAP_SERVERS);
 
     env.enableCheckpointing(
@@ -95,12 +94,7 @@ public final class TlAlignJob {
 
     int decodeParallelism = conf.get(TlAlignOptions.DECODE_PARALLELISM);
     DecodeAndValidate decode =
-        new DecodeAndValidate(
-            settings.numClasses(),
-            model.channels(),
-            model.imageHeight(),
-            model.imageWidth(),
-            conf.get(TlAlignOptions.MAX_IMAGE_PIXELS));
+        decodeAndValidate(settings, conf.get(TlAlignOptions.MAX_IMAGE_PIXELS));
     SingleOutputStreamOperator<TrainingImage> images =
         records.process(decode).setParallelism(decodeParallelism).uid("decode").name("decode");
     images
@@ -123,16 +117,7 @@ public final class TlAlignJob {
                 .name("augment")
             : images;
 
-    boolean mix = settings.targetMode() != TargetMode.NONE;
-    BatchMixer mixer =
-        new BatchMixer(
-            settings.seed(),
-            mix,
-            conf.get(TlAlignOptions.CUTMIX_ALPHA),
-            false,
-            PairingMode.REVERSED,
-            model.channels(),
-            model.tokenLayout());
+    BatchMixer mixer = batchMixer(settings, conf.get(TlAlignOptions.CUTMIX_ALPHA));
     DataStream<TrainingBatch> batches =
         augmented
             .transform(
@@ -179,6 +164,30 @@ public final class TlAlignJob {
         .setParallelism(1)
         .uid("sink-metrics")
         .name("tlalign.metrics");
+  }
+
+  /** The decode and validation stage for the model of {@code settings}. */
+  public static DecodeAndValidate decodeAndValidate(TrainerSettings settings, int maxImagePixels) {
+    VitConfig model = settings.model();
+    return new DecodeAndValidate(
+        settings.numClasses(),
+        model.channels(),
+        model.imageHeight(),
+        model.imageWidth(),
+        maxImagePixels);
+  }
+
+  /** The pairing and CutMix of batches for {@code settings}: no mixing for plain targets. */
+  public static BatchMixer batchMixer(TrainerSettings settings, double cutMixAlpha) {
+    VitConfig model = settings.model();
+    return new BatchMixer(
+        settings.seed(),
+        settings.targetMode() != TargetMode.NONE,
+        cutMixAlpha,
+        false,
+        PairingMode.REVERSED,
+        model.channels(),
+        model.tokenLayout());
   }
 
   /**

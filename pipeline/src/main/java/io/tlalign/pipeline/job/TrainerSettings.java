@@ -1,8 +1,14 @@
 package io.tlalign.pipeline.job;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.tlalign.model.EngineOptions;
+import io.tlalign.model.EngineSetup;
 import io.tlalign.model.optim.AdamWConfig;
+import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.train.TrainingConfig;
+import io.tlalign.model.train.TrainingSession;
 import io.tlalign.model.vit.VitConfig;
 import io.tlalign.model.vit.VitPresets;
 import java.io.Serializable;
@@ -61,6 +67,19 @@ public record TrainerSettings(
             .withPeakLearningRate(learningRate)
             .withSchedule(warmupSteps, totalSteps);
     return new TrainingConfig(model(), seed, opt, targetMode, labelSmoothing);
+  }
+
+  /**
+   * Starts the engine with this job's thread count and opens the training session on GPU {@code
+   * gpuIndex} (or the CPU where it is negative or missing), restored from {@code restored} unless
+   * that is null. The streaming job's training operator and the Flink ML fit both open it here.
+   */
+  public TrainingSession openSession(int gpuIndex, TrainingState restored) {
+    Engine engine = EngineSetup.start(EngineOptions.defaults().withThreads(threads(), 1));
+    Device device = EngineSetup.selectDevice(engine, gpuIndex);
+    return restored != null
+        ? TrainingSession.fromState(trainingConfig(), device, restored)
+        : TrainingSession.create(trainingConfig(), device);
   }
 
   /** Intra-op threads for the engine: the setting, or the machine's cores when it is 0. */

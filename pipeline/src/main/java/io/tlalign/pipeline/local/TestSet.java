@@ -1,12 +1,10 @@
 package io.tlalign.pipeline.local;
 
-import ai.djl.Device;
 import io.tlalign.model.eval.EvalResult;
-import io.tlalign.model.eval.Evaluator;
+import io.tlalign.model.servable.ImagePixels;
+import io.tlalign.model.servable.VitScorer;
 import io.tlalign.model.state.TrainingState;
-import io.tlalign.model.train.TrainingSession;
 import io.tlalign.pipeline.job.TrainerSettings;
-import io.tlalign.pipeline.operators.ImageValidator;
 import io.tlalign.pipeline.replay.DatasetImage;
 import io.tlalign.pipeline.replay.ImageDataset;
 
@@ -41,7 +39,7 @@ public final class TestSet {
       labels[i] = img.label();
       byte[] px = img.pixels();
       for (int p = 0; p < per; p++) {
-        pixels[i * per + p] = ImageValidator.normalise(px[p] & 0xff);
+        pixels[i * per + p] = ImagePixels.normalise(px[p] & 0xff);
       }
     }
     return new TestSet(pixels, labels, per);
@@ -57,9 +55,9 @@ public final class TestSet {
     int n = Math.min(limit, labels.length);
     float[] px = n == labels.length ? pixels : java.util.Arrays.copyOf(pixels, n * pixelsPerImage);
     int[] lb = n == labels.length ? labels : java.util.Arrays.copyOf(labels, n);
-    try (TrainingSession session =
-        TrainingSession.fromState(settings.trainingConfig(), Device.cpu(), state)) {
-      return Evaluator.evaluate(session.model(), px, lb, EVAL_BATCH);
+    // The scoring core the streaming job's evaluation and the Flink ML servable use.
+    try (VitScorer scorer = VitScorer.open(settings.trainingConfig(), state)) {
+      return scorer.evaluate(px, lb, EVAL_BATCH);
     }
   }
 }

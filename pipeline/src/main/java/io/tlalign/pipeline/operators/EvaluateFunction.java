@@ -1,12 +1,10 @@
 package io.tlalign.pipeline.operators;
 
-import ai.djl.Device;
 import io.tlalign.model.EngineOptions;
 import io.tlalign.model.EngineSetup;
 import io.tlalign.model.eval.EvalResult;
-import io.tlalign.model.eval.Evaluator;
+import io.tlalign.model.servable.VitScorer;
 import io.tlalign.model.state.TrainingState;
-import io.tlalign.model.train.TrainingSession;
 import io.tlalign.pipeline.job.TrainerSettings;
 import io.tlalign.pipeline.publish.ModelStore;
 import io.tlalign.pipeline.records.KafkaRecord;
@@ -99,8 +97,8 @@ public final class EvaluateFunction
     }
     TrainingState state = ModelStore.read(ref);
     EvalResult result;
-    try (TrainingSession session =
-        TrainingSession.fromState(settings.trainingConfig(), Device.cpu(), state)) {
+    // The servable's scoring core: the same restore and forward pass as serving and transform.
+    try (VitScorer scorer = VitScorer.open(settings.trainingConfig(), state)) {
       int per = evalSet.get(0).pixels.length;
       float[] pixels = new float[evalSet.size() * per];
       int[] labels = new int[evalSet.size()];
@@ -108,7 +106,7 @@ public final class EvaluateFunction
         System.arraycopy(evalSet.get(i).pixels, 0, pixels, i * per, per);
         labels[i] = evalSet.get(i).label;
       }
-      result = Evaluator.evaluate(session.model(), pixels, labels, batchSize);
+      result = scorer.evaluate(pixels, labels, batchSize);
     }
     lastAccuracy = result.accuracy();
     LOG.info(

@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.operators;
 
+import io.tlalign.model.servable.ImagePixels;
 import io.tlalign.pipeline.records.KafkaRecord;
 import io.tlalign.pipeline.records.TrainingImage;
 import io.tlalign.schemas.ImageEncoding;
@@ -91,14 +92,7 @@ public final class ImageValidator {
     }
     requireModelShape(h, w, c);
     float[] out = new float[c * h * w];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        for (int ch = 0; ch < c; ch++) {
-          // channel-last bytes in, channel-first floats out
-          out[(ch * h + y) * w + x] = normalise(bytes[(y * w + x) * c + ch] & 0xff);
-        }
-      }
-    }
+    ImagePixels.toChannelFirst(bytes, h, w, c, out, 0);
     return out;
   }
 
@@ -196,8 +190,8 @@ public final class ImageValidator {
             0.299 * ((rgb >> 16) & 0xff) + 0.587 * ((rgb >> 8) & 0xff) + 0.114 * (rgb & 0xff));
   }
 
-  public static float normalise(int v) {
-    return (v / 255f - 0.5f) / 0.5f;
+  static float normalise(int v) {
+    return ImagePixels.normalise(v);
   }
 
   private static byte[] toArray(ByteBuffer b) {

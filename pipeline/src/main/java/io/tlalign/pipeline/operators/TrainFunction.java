@@ -1,9 +1,5 @@
 package io.tlalign.pipeline.operators;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import io.tlalign.model.EngineOptions;
-import io.tlalign.model.EngineSetup;
 import io.tlalign.model.state.CorruptTrainingStateException;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
@@ -120,16 +116,11 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
 
   @Override
   public void open(OpenContext ctx) throws Exception {
-    Engine engine = EngineSetup.start(EngineOptions.defaults().withThreads(settings.threads(), 1));
-    Device device = EngineSetup.selectDevice(engine, assignedGpu());
-    session =
-        restored != null
-            ? TrainingSession.fromState(settings.trainingConfig(), device, restored)
-            : TrainingSession.create(settings.trainingConfig(), device);
+    session = settings.openSession(assignedGpu(), restored);
     LOG.info(
         "training {} on {} from step {}{}",
         settings.preset(),
-        device,
+        session.model().device(),
         session.stepCount(),
         restored != null ? " (restored)" : "");
     restored = null;

@@ -1,0 +1,25 @@
+package io.tlalign.model.servable;
+
+import org.apache.flink.ml.param.Param;
+import org.apache.flink.ml.param.StringParam;
+
+/**
+ * Input column of images: raw unsigned bytes, row-major and channel-last (H x W x C of the preset).
+ */
+public interface HasFeaturesCol<T> extends TlAlignParams<T> {
+
+  Param<String> FEATURES_COL =
+      new StringParam(
+          "featuresCol",
+          "Input column of images: raw unsigned bytes, row-major and channel-last (H x W x C of the preset).",
+          "features",
+          ParamRule.columnName());
+
+  default String getFeaturesCol() {
+    return get(FEATURES_COL);
+  }
+
+  default T setFeaturesCol(String value) {
+    return set(FEATURES_COL, value);
+  }
+}

@@ -1,0 +1,66 @@
+package io.tlalign.pipeline.ml;
+
+import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.model.train.StepResult;
+import io.tlalign.model.train.TrainingSession;
+import io.tlalign.pipeline.job.TrainerSettings;
+import io.tlalign.pipeline.records.TrainingBatch;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fit's training operator: the streaming job's {@link TrainingSession}, opened from the same
+ * {@link TrainerSettings}, steps on each batch; at the end of the bounded input it emits the
+ * session's whole state in {@link TrainingStateFormat}. Unlike the streaming job's operator it
+ * keeps no Flink state: a fit that fails is run again from the start. Parallelism 1.
+ */
+final class FitTrainOperator extends AbstractStreamOperator<byte[]>
+    implements OneInputStreamOperator<TrainingBatch, byte[]>, BoundedOneInput {
+
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(FitTrainOperator.class);
+
+  private final TrainerSettings settings;
+  private transient TrainingSession session;
+
+  FitTrainOperator(TrainerSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    session = settings.openSession(-1, null);
+  }
+
+  @Override
+  public void processElement(StreamRecord<TrainingBatch> element) {
+    StepResult r = session.step(element.getValue().toMixedBatch());
+    if (r.refused()) {
+      LOG.warn("fit: step refused at batch {}: {}", r.batchIndex(), r.refusalReason());
+    } else if (r.step() % settings.metricsEvery() == 0) {
+      LOG.info("fit: step {} loss {} lr {}", r.step(), r.loss(), r.learningRate());
+    }
+  }
+
+  @Override
+  public void endInput() {
+    output.collect(new StreamRecord<>(TrainingStateFormat.toBytes(session.captureState())));
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (session != null) {
+        session.close();
+        session = null;
+      }
+    } finally {
+      super.close();
+    }
+  }
+}
