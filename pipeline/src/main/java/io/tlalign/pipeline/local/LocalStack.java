@@ -103,9 +103,10 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * Stops the broker (its close deletes its folder), then deletes the temp folder, then cancels the
-   * job; idempotent. The broker goes first: on Ctrl-C the JVM may not wait for a job cancellation,
-   * and a broker process is what must not be left behind.
+   * Stops the broker (its close deletes its folder), cancels the job, then deletes the temp folder;
+   * idempotent. The broker goes first: on Ctrl-C the JVM may not wait long, and a broker process is
+   * what must not be left behind. The job goes before the folder, since until it stops it writes
+   * checkpoints and model files there.
    */
   private void stopAll() {
     LocalKafkaBroker b = broker.getAndSet(null);
@@ -116,27 +117,27 @@ public final class LocalStack implements AutoCloseable {
         System.err.println("stopping the local broker failed: " + e);
       }
     }
-    deleteTree(work);
     JobClient j = job.getAndSet(null);
     if (j != null) {
       try {
         CompletableFuture<?> done = j.getJobExecutionResult();
         if (!done.isDone()) {
-          j.cancel().get(10, TimeUnit.SECONDS);
+          j.cancel().get(5, TimeUnit.SECONDS);
         }
       } catch (Exception e) {
-        // the job ended or the cluster is going down with the JVM
+        // the job ended, or the cluster is going down with the JVM
       }
     }
+    deleteTree(work);
   }
 
   /**
    * Deletes {@code root} and everything under it. On Ctrl-C the broker's own shutdown hook deletes
-   * its folder at the same time, so entries may vanish under the walk: those are skipped, and the
-   * walk is repeated until the folder is gone (a few tries).
+   * its folder at the same time, and a job's last writes may land during the walk: vanished entries
+   * are skipped, and the walk is repeated until the folder is gone (up to about 5 s).
    */
   static void deleteTree(Path root) {
-    for (int attempt = 0; attempt < 5 && Files.exists(root); attempt++) {
+    for (int attempt = 0; attempt < 25 && Files.exists(root); attempt++) {
       try (Stream<Path> s = Files.walk(root)) {
         s.sorted(Comparator.reverseOrder())
             .forEach(
