@@ -300,7 +300,9 @@ class MalformedInputTest {
   void randomMetricBodiesAfterAValidHeaderFailTypedOrDecodeCompletely() {
     Map<Reason, Integer> seen = decodeRandomBodies(metrics, new Random(13L));
 
-    assertThat(seen).containsKeys(Reason.TRUNCATED, Reason.TRAILING_BYTES);
+    // The metric ends with an optional array whose union index random bytes rarely get right, so
+    // random bodies seldom decode far enough to leave trailing bytes; those are covered above.
+    assertThat(seen).containsKeys(Reason.TRUNCATED, Reason.MALFORMED_BODY);
     assertThat(seen.keySet())
         .isSubsetOf(Reason.TRUNCATED, Reason.MALFORMED_BODY, Reason.TRAILING_BYTES);
   }
