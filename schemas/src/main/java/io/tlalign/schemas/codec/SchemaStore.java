@@ -34,8 +34,9 @@ public final class SchemaStore implements org.apache.avro.message.SchemaStore {
   }
 
   /**
-   * A store holding the current schema of every record of this module: {@link LabeledImage}, {@link
-   * TrainingMetric}, {@link ModelRef} and {@link DeadLetter}.
+   * A store holding the current schema of every record of this module ({@link LabeledImage}, {@link
+   * TrainingMetric}, {@link ModelRef} and {@link DeadLetter}) and the earlier versions that records
+   * still on a topic may have been written with ({@link #HISTORY}).
    */
   public static SchemaStore withCurrentSchemas() {
     SchemaStore store = new SchemaStore();
@@ -43,7 +44,28 @@ public final class SchemaStore implements org.apache.avro.message.SchemaStore {
     store.register(TrainingMetric.getClassSchema());
     store.register(ModelRef.getClassSchema());
     store.register(DeadLetter.getClassSchema());
+    for (String resource : HISTORY) {
+      store.register(historic(resource));
+    }
     return store;
+  }
+
+  /**
+   * Earlier writer schemas, as classpath resources: {@code TrainingMetric-v1} is the metric before
+   * it carried per-image aligned shares; a job upgraded past it still reads the old metrics.
+   */
+  public static final java.util.List<String> HISTORY =
+      java.util.List.of("/io/tlalign/schemas/history/TrainingMetric-v1.avsc");
+
+  private static Schema historic(String resource) {
+    try (java.io.InputStream in = SchemaStore.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing schema resource " + resource);
+      }
+      return new Schema.Parser().parse(in);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("reading schema resource " + resource, e);
+    }
   }
 
   /**

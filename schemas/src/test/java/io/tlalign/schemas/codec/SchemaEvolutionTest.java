@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
+import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.RecordDecodeException.Reason;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -36,6 +37,31 @@ class SchemaEvolutionTest {
     old.put("pixels", image.getPixels());
     old.put("eventTime", image.getEventTime().toEpochMilli());
     return AvroRecordCodec.generic(OLD_WRITER, SchemaStore.empty()).encode(old);
+  }
+
+  @Test
+  void metricsWrittenBeforeThePerImageSharesStillDecode() throws Exception {
+    Schema v1;
+    try (var in = SchemaStore.class.getResourceAsStream(SchemaStore.HISTORY.get(0))) {
+      v1 = new Schema.Parser().parse(in);
+    }
+    assertThat(v1.getField("alignedSharesA")).isNull();
+    assertThat(SchemaStore.fingerprint(v1))
+        .isNotEqualTo(SchemaStore.fingerprint(TrainingMetric.getClassSchema()));
+    TrainingMetric m = TestRecords.metric();
+    GenericRecord old = new GenericData.Record(v1);
+    for (Schema.Field f : v1.getFields()) {
+      Object v = m.get(f.name());
+      old.put(f.name(), v instanceof java.time.Instant t ? t.toEpochMilli() : v);
+    }
+    byte[] bytes = AvroRecordCodec.generic(v1, SchemaStore.empty()).encode(old);
+
+    TrainingMetric decoded = AvroRecordCodec.forTrainingMetric().decode(bytes);
+
+    assertThat(decoded.getAlignedSharesA()).isNull();
+    assertThat(decoded.getStep()).isEqualTo(m.getStep());
+    assertThat(decoded.getMeanAlignedShareA()).isEqualTo(m.getMeanAlignedShareA());
+    assertThat(decoded.getTime()).isEqualTo(m.getTime());
   }
 
   @Test
