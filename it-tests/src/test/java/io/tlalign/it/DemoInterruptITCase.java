@@ -30,8 +30,14 @@ class DemoInterruptITCase {
   @Test
   void ctrlCStopsTheBrokerAndDeletesTheTempFolder() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    // Through perl (perl-base is Essential on Debian), which resets SIGINT to its default first: a
+    // build started in the background inherits SIGINT ignored, and a JVM keeps an ignored SIGINT
+    // ignored, whereas a demo started from a terminal gets the default.
     List<String> cmd =
         List.of(
+            "perl",
+            "-e",
+            "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\"",
             java.toString(),
             "-Djava.io.tmpdir=" + tmp,
             "-Djna.tmpdir=" + tmp.resolve("jna"),
