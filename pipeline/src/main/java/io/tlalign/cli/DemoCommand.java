@@ -21,8 +21,10 @@ import picocli.CommandLine.Option;
           + " a local Flink cluster with a live progress line on stderr, then the last published"
           + " model evaluated on the test split.",
       "Writes <out>/<yyyyMMdd-HHmmss>/ with report.md, metrics.csv and curves.png. Data: --data,"
-          + " else /usr/share/datasets/fashion-mnist, else apt-get install dataset-fashion-mnist"
-          + " (root on Debian), else a small GENERATED dataset, labelled as such.",
+          + " else /usr/share/datasets/fashion-mnist, else ~/.cache/tlalign/datasets/fashion-mnist;"
+          + " else apt-get install dataset-fashion-mnist (root on Debian), else the published files"
+          + " downloaded into that cache with their MD5 checked; offline, a small GENERATED"
+          + " dataset, labelled as such.",
       "Last line: 'demo: test_accuracy=A steps=S images_per_s=R report=PATH'."
     })
 public final class DemoCommand implements Callable<Integer> {
