@@ -147,7 +147,7 @@ public final class DemoCommand implements Callable<Integer> {
       fail("--threads must be > 0, got " + threads + "; try --threads 1");
     }
     System.setProperty("java.awt.headless", "true");
-    quietKafkaMetricWarnings();
+    LogLevels.quietKafkaMetricWarnings();
     var stdout = spec.commandLine().getOut();
     PrintStream err =
         new PrintStream(
@@ -178,26 +178,6 @@ public final class DemoCommand implements Callable<Integer> {
     stdout.println(result.lastLine());
     stdout.flush();
     return 0;
-  }
-
-  /**
-   * The Kafka source registers its client metrics twice and Flink warns about each name (about a
-   * hundred lines), which would bury the progress line: that one logger goes to ERROR, unless
-   * TLALIGN_LOG_LEVEL asks for more.
-   */
-  static void quietKafkaMetricWarnings() {
-    if (System.getenv("TLALIGN_LOG_LEVEL") != null) {
-      return;
-    }
-    try {
-      Class<?> level = Class.forName("org.apache.logging.log4j.Level");
-      Object error = level.getMethod("getLevel", String.class).invoke(null, "ERROR");
-      Class.forName("org.apache.logging.log4j.core.config.Configurator")
-          .getMethod("setLevel", String.class, level)
-          .invoke(null, "org.apache.flink.runtime.metrics.groups", error);
-    } catch (ReflectiveOperationException | LinkageError e) {
-      // another logging backend: the warnings stay
-    }
   }
 
   private void fail(String message) {

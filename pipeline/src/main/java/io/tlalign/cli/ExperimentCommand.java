@@ -161,7 +161,7 @@ public final class ExperimentCommand implements Callable<Integer> {
       fail("--data " + data + " is not a folder; point it at the Fashion-MNIST .gz files");
     }
     System.setProperty("java.awt.headless", "true");
-    DemoCommand.quietKafkaMetricWarnings();
+    LogLevels.quietKafkaMetricWarnings();
     var stdout = spec.commandLine().getOut();
     PrintStream err =
         new PrintStream(

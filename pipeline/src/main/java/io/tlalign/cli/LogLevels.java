@@ -1,0 +1,34 @@
+package io.tlalign.cli;
+
+/**
+ * Quiets loggers whose warnings are noise on the command line, unless {@code TLALIGN_LOG_LEVEL} is
+ * set (then every warning stays).
+ */
+final class LogLevels {
+
+  private LogLevels() {}
+
+  /**
+   * The Kafka source registers its client metrics twice and Flink warns about each name (about a
+   * hundred lines), which would bury the progress line.
+   */
+  static void quietKafkaMetricWarnings() {
+    quiet("org.apache.flink.runtime.metrics.groups");
+  }
+
+  /** Sets {@code logger} to ERROR through log4j2, if that is the logging backend. */
+  static void quiet(String logger) {
+    if (System.getenv("TLALIGN_LOG_LEVEL") != null) {
+      return;
+    }
+    try {
+      Class<?> level = Class.forName("org.apache.logging.log4j.Level");
+      Object error = level.getMethod("getLevel", String.class).invoke(null, "ERROR");
+      Class.forName("org.apache.logging.log4j.core.config.Configurator")
+          .getMethod("setLevel", String.class, level)
+          .invoke(null, logger, error);
+    } catch (ReflectiveOperationException | LinkageError e) {
+      // another logging backend: the warnings stay
+    }
+  }
+}
