@@ -2,7 +2,6 @@ package io.tlalign.cli;
 
 import io.tlalign.pipeline.demo.DemoRun;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -37,11 +36,6 @@ public final class DemoCommand implements Callable<Integer> {
    */
   static final int DEFAULT_STEPS = 1400;
 
-  static final int DEFAULT_BATCH = 128;
-  static final double DEFAULT_LR = 2e-3;
-  static final long DEFAULT_WARMUP = 100;
-  static final boolean DEFAULT_AUGMENT = false;
-
   @Option(
       names = "--steps",
       defaultValue = "" + DEFAULT_STEPS,
@@ -69,37 +63,6 @@ public final class DemoCommand implements Callable<Integer> {
   Path out;
 
   @Option(
-      names = "--batch",
-      defaultValue = "" + DEFAULT_BATCH,
-      description = "Images per training step (default: ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(
-      names = "--lr",
-      defaultValue = "" + DEFAULT_LR,
-      description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
-  double lr;
-
-  @Option(
-      names = "--warmup",
-      defaultValue = "" + DEFAULT_WARMUP,
-      description =
-          "Linear warm-up steps before the cosine decay, at most a fifth of --steps"
-              + " (default: ${DEFAULT-VALUE}).")
-  long warmup;
-
-  @Option(
-      names = "--augment",
-      negatable = true,
-      defaultValue = "" + DEFAULT_AUGMENT,
-      fallbackValue = "true",
-      description =
-          "Random shift (up to 2 pixels) and horizontal flip of training images before mixing;"
-              + " off by default, since in a run this short they cost accuracy (default:"
-              + " ${DEFAULT-VALUE}).")
-  boolean augment;
-
-  @Option(
       names = "--threads",
       defaultValue = "2",
       description =
@@ -113,6 +76,8 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @CommandLine.Mixin RecipeOptions recipe;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -120,16 +85,8 @@ public final class DemoCommand implements Callable<Integer> {
     if (steps <= 0) {
       fail("--steps must be > 0, got " + steps + "; try --steps " + DEFAULT_STEPS);
     }
-    if (batch <= 0 || batch > 4096) {
-      fail("--batch must be in 1..4096, got " + batch + "; try --batch " + DEFAULT_BATCH);
-    }
-    if (!(lr > 0) || lr > 1) {
-      fail("--lr must be in (0, 1], got " + lr + "; try --lr " + DEFAULT_LR);
-    }
-    if (warmup < 0) {
-      fail("--warmup must be >= 0, got " + warmup + "; try --warmup " + DEFAULT_WARMUP);
-    }
-    if ((long) steps * batch > 50_000_000L) {
+    recipe.check(spec.commandLine());
+    if ((long) steps * recipe.batch > 50_000_000L) {
       fail("--steps " + steps + " is more than 50,000,000 images to replay; lower --steps");
     }
     String m = mixing.trim().toLowerCase(Locale.ROOT);
@@ -149,19 +106,17 @@ public final class DemoCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     LogLevels.quietKafkaMetricWarnings();
     var stdout = spec.commandLine().getOut();
-    PrintStream err =
-        new PrintStream(
-            new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+    PrintStream err = Stderr.open();
     DemoRun.Options options =
         new DemoRun.Options(
             steps,
             m,
             data,
             out,
-            batch,
-            lr,
-            warmup,
-            augment,
+            recipe.batch,
+            recipe.lr,
+            recipe.warmup,
+            recipe.augment,
             threads,
             seed,
             System.console() != null);

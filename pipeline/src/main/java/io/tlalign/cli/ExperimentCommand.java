@@ -3,7 +3,6 @@ package io.tlalign.cli;
 import io.tlalign.model.vit.VitPresets;
 import io.tlalign.pipeline.experiment.ExperimentRun;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,34 +71,6 @@ public final class ExperimentCommand implements Callable<Integer> {
   Path out;
 
   @Option(
-      names = "--batch",
-      defaultValue = "" + DemoCommand.DEFAULT_BATCH,
-      description = "Images per step (default: ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(
-      names = "--lr",
-      defaultValue = "" + DemoCommand.DEFAULT_LR,
-      description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-  double lr;
-
-  @Option(
-      names = "--warmup",
-      defaultValue = "" + DemoCommand.DEFAULT_WARMUP,
-      description = "Warm-up steps, at most a fifth of a run (default: ${DEFAULT-VALUE}).")
-  long warmup;
-
-  @Option(
-      names = "--augment",
-      negatable = true,
-      defaultValue = "" + DemoCommand.DEFAULT_AUGMENT,
-      fallbackValue = "true",
-      description =
-          "Random shift and horizontal flip of training images, the same for every method"
-              + " (default: ${DEFAULT-VALUE}).")
-  boolean augment;
-
-  @Option(
       names = "--threads",
       defaultValue = "1",
       description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}).")
@@ -112,6 +83,8 @@ public final class ExperimentCommand implements Callable<Integer> {
           "Test images each published model is scored on for the curves (default:"
               + " ${DEFAULT-VALUE}); final accuracies use the whole test split.")
   int curveImages;
+
+  @CommandLine.Mixin RecipeOptions recipe;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -142,15 +115,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     if (limit < 0) {
       fail("--limit must be >= 0, got " + limit + "; 0 trains on all epochs");
     }
-    if (batch <= 0 || batch > 4096) {
-      fail("--batch must be in 1..4096, got " + batch + "; try --batch 128");
-    }
-    if (!(lr > 0) || lr > 1) {
-      fail("--lr must be in (0, 1], got " + lr + "; try --lr " + DemoCommand.DEFAULT_LR);
-    }
-    if (warmup < 0) {
-      fail("--warmup must be >= 0, got " + warmup + "; try --warmup 100");
-    }
+    recipe.check(spec.commandLine());
     if (threads <= 0) {
       fail("--threads must be > 0, got " + threads + "; try --threads 1");
     }
@@ -163,9 +128,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     LogLevels.quietKafkaMetricWarnings();
     var stdout = spec.commandLine().getOut();
-    PrintStream err =
-        new PrintStream(
-            new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+    PrintStream err = Stderr.open();
     ExperimentRun.Options options =
         new ExperimentRun.Options(
             m,
@@ -175,10 +138,10 @@ public final class ExperimentCommand implements Callable<Integer> {
             model,
             data,
             out,
-            batch,
-            lr,
-            warmup,
-            augment,
+            recipe.batch,
+            recipe.lr,
+            recipe.warmup,
+            recipe.augment,
             threads,
             curveImages,
             System.console() != null);

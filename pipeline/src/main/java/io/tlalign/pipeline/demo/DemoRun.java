@@ -2,13 +2,10 @@ package io.tlalign.pipeline.demo;
 
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.job.TrainerSettings;
 import io.tlalign.pipeline.local.AccuracyCurve;
-import io.tlalign.pipeline.local.BoundedTrainingRun;
 import io.tlalign.pipeline.local.LocalRunConfig;
 import io.tlalign.pipeline.local.LocalStack;
 import io.tlalign.pipeline.local.TestSet;
-import io.tlalign.pipeline.publish.ModelStore;
 import io.tlalign.pipeline.replay.ReplaySummary;
 import io.tlalign.schemas.ModelRef;
 import java.io.IOException;
@@ -102,37 +99,16 @@ public final class DemoRun {
           options.mixing(),
           options.steps(),
           options.batch());
-      ProgressLine progress = new ProgressLine(log, "demo", options.terminal(), options.steps());
-      BoundedTrainingRun.Outcome outcome;
-      try {
-        outcome =
-            BoundedTrainingRun.run(
-                conf, "tlalign-demo", stack::track, progress.listener(options.batch()));
-      } finally {
-        progress.finish();
-      }
-      List<MetricRow> rows = outcome.metrics().stream().map(MetricRow::of).toList();
-      long lastStep = rows.get(rows.size() - 1).step();
-      double rate = outcome.meanImagesPerSecond();
-
-      TrainerSettings settings = TrainerSettings.from(conf);
       TestSet testSet = TestSet.of(data.test());
-      log.println(
-          "demo: scoring the "
-              + outcome.models().size()
-              + " published models on "
-              + Math.min(CURVE_IMAGES, testSet.size())
-              + " test images for the accuracy curve");
-      List<AccuracyCurve.Point> curve =
-          AccuracyCurve.of(outcome.models(), settings, testSet, CURVE_IMAGES);
-      ModelRef ref = outcome.newestModel();
-      log.println(
-          "demo: evaluating the model of step "
-              + ref.getStep()
-              + " on all "
-              + testSet.size()
-              + " test images");
-      EvalResult result = testSet.evaluate(settings, ModelStore.read(ref), testSet.size());
+      ScoredRun scored =
+          ScoredRun.run(
+              conf, "tlalign-demo", "demo", options.terminal(), stack, testSet, CURVE_IMAGES, log);
+      List<MetricRow> rows = scored.outcome().metrics().stream().map(MetricRow::of).toList();
+      long lastStep = scored.lastStep();
+      double rate = scored.outcome().meanImagesPerSecond();
+      List<AccuracyCurve.Point> curve = scored.curve();
+      ModelRef ref = scored.outcome().newestModel();
+      EvalResult result = scored.finalEval();
 
       Path runDir = runDir(options.outDir());
       MetricsCsv.write(runDir.resolve("metrics.csv"), rows);

@@ -1,16 +1,12 @@
 package io.tlalign.pipeline.experiment;
 
-import io.tlalign.model.eval.EvalResult;
 import io.tlalign.pipeline.demo.DemoData;
 import io.tlalign.pipeline.demo.DemoRun;
-import io.tlalign.pipeline.demo.ProgressLine;
-import io.tlalign.pipeline.job.TrainerSettings;
-import io.tlalign.pipeline.local.AccuracyCurve;
+import io.tlalign.pipeline.demo.ScoredRun;
 import io.tlalign.pipeline.local.BoundedTrainingRun;
 import io.tlalign.pipeline.local.LocalRunConfig;
 import io.tlalign.pipeline.local.LocalStack;
 import io.tlalign.pipeline.local.TestSet;
-import io.tlalign.pipeline.publish.ModelStore;
 import io.tlalign.pipeline.replay.ReplaySummary;
 import io.tlalign.schemas.TrainingMetric;
 import java.io.PrintStream;
@@ -149,37 +145,34 @@ public final class ExperimentRun {
                 options.model())
             .toConfiguration(stack.bootstrapServers(), stack.work(), tag);
     log.println("experiment: run " + tag + " ...");
-    ProgressLine progress = new ProgressLine(log, "experiment: " + tag, options.terminal(), steps);
-    BoundedTrainingRun.Outcome outcome;
-    try {
-      outcome =
-          BoundedTrainingRun.run(
-              conf, "tlalign-experiment-" + tag, stack::track, progress.listener(options.batch()));
-    } finally {
-      progress.finish();
-    }
-    TrainerSettings settings = TrainerSettings.from(conf);
-    List<AccuracyCurve.Point> curve =
-        AccuracyCurve.of(outcome.models(), settings, testSet, options.curveImages());
-    EvalResult fin =
-        testSet.evaluate(settings, ModelStore.read(outcome.newestModel()), testSet.size());
-    long lastStep = outcome.metrics().get(outcome.metrics().size() - 1).getStep();
+    ScoredRun scored =
+        ScoredRun.run(
+            conf,
+            "tlalign-experiment-" + tag,
+            "experiment: " + tag,
+            options.terminal(),
+            stack,
+            testSet,
+            options.curveImages(),
+            log);
+    BoundedTrainingRun.Outcome outcome = scored.outcome();
+    double accuracy = scored.finalEval().accuracy();
     log.printf(
         Locale.ROOT,
         "experiment: run %s: test_accuracy=%.4f steps=%d train_s=%.1f images_per_s=%.1f%n",
         tag,
-        fin.accuracy(),
-        lastStep,
+        accuracy,
+        scored.lastStep(),
         outcome.trainingWall().toMillis() / 1000.0,
         outcome.meanImagesPerSecond());
     return new RunResult(
         method,
         seed,
-        fin.accuracy(),
-        curve,
+        accuracy,
+        scored.curve(),
         outcome.trainingWall(),
         outcome.meanImagesPerSecond(),
-        lastStep,
+        scored.lastStep(),
         shareMinusLambda(outcome.metrics()));
   }
 
