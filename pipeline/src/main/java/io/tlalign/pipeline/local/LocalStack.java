@@ -118,18 +118,37 @@ public final class LocalStack implements AutoCloseable {
       }
     }
     JobClient j = job.getAndSet(null);
+    boolean jobWasRunning = false;
     if (j != null) {
       try {
         CompletableFuture<?> done = j.getJobExecutionResult();
-        if (!done.isDone()) {
+        jobWasRunning = !done.isDone();
+        if (jobWasRunning) {
           j.cancel().get(5, TimeUnit.SECONDS);
+          done.get(5, TimeUnit.SECONDS); // cancelled is not yet stopped: wait for the end
         }
       } catch (Exception e) {
         // the job ended, or the cluster is going down with the JVM
       }
     }
     deleteTree(work);
+    // On Ctrl-C the cluster may be going down in its own hook before the job has stopped, and a
+    // task still writing a checkpoint recreates the folder: watch it a little longer.
+    for (int i = 0; jobWasRunning && i < SETTLE_CHECKS; i++) {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (Files.exists(work)) {
+        deleteTree(work);
+      }
+    }
   }
+
+  /** Checks, 200 ms apart, that the deleted temp folder stays deleted. */
+  private static final int SETTLE_CHECKS = 10;
 
   /**
    * Deletes {@code root} and everything under it. On Ctrl-C the broker's own shutdown hook deletes
