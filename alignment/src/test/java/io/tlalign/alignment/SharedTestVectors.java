@@ -6,17 +6,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Locates the shared, independently generated test vectors for the tests. */
+/**
+ * Locates the independently generated TL-Align test vectors for the tests: {@code
+ * -Dtlalign.testvectors} when set, else the repository's copy in {@code testvectors/tl-align}.
+ */
 public final class SharedTestVectors {
 
   private SharedTestVectors() {}
 
   public static Path folder() {
     String prop = System.getProperty("tlalign.testvectors");
-    Path p = prop != null ? Path.of(prop) : Path.of("../../shared/testvectors/tl-align");
+    Path p = prop != null ? Path.of(prop) : Path.of("../testvectors/tl-align");
     if (!Files.isDirectory(p)) {
       throw new IllegalStateException(
-          "shared test vectors not found at "
+          "TL-Align test vectors not found at "
               + p.toAbsolutePath()
               + "; set -Dtlalign.testvectors=<folder with the *.json vectors>");
     }

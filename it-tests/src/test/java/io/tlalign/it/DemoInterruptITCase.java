@@ -50,6 +50,8 @@ class DemoInterruptITCase {
             "demo",
             "--steps",
             "400",
+            "--data",
+            FashionMnistFiles.DIR.toAbsolutePath().toString(),
             "--out",
             tmp.resolve("runs").toString());
     Process demo = new ProcessBuilder(cmd).redirectErrorStream(true).start();

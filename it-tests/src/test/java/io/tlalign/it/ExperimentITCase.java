@@ -52,6 +52,8 @@ class ExperimentITCase {
             "" + BATCH,
             "--curve-images",
             "500",
+            "--data",
+            FashionMnistFiles.DIR.toAbsolutePath().toString(),
             "--out",
             out.toString());
     assertThat(exit).as(stdout.toString()).isZero();

@@ -8,12 +8,22 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads the first images of the Debian package dataset-fashion-mnist straight from its IDX files,
- * independently of the replay tool, to give the tests expected values.
+ * Reads the first images of Fashion-MNIST straight from its IDX files, independently of the replay
+ * tool, to give the tests expected values. The files are the repository's small real subset (the
+ * first 3,000 training and 1,000 test images, {@code src/test/resources/fashion-mnist}), so that
+ * the tests need neither the Debian package dataset-fashion-mnist nor the network.
  */
 final class FashionMnistFiles {
 
-  static final Path DIR = Path.of("/usr/share/datasets/fashion-mnist");
+  /** The subset's folder: {@code -Dtlalign.fashion-mnist}, else the copy in this module. */
+  static final Path DIR =
+      Path.of(System.getProperty("tlalign.fashion-mnist", "src/test/resources/fashion-mnist"));
+
+  /** Training images in the subset. */
+  static final int TRAIN_IMAGES = 3_000;
+
+  /** Test images in the subset. */
+  static final int TEST_IMAGES = 1_000;
 
   record Images(byte[][] pixels, int[] labels) {}
 
@@ -22,7 +32,13 @@ final class FashionMnistFiles {
   static Images read(String split, int count) throws IOException {
     if (!Files.isDirectory(DIR)) {
       throw new IllegalStateException(
-          DIR + " is missing: install it with apt-get install -y dataset-fashion-mnist");
+          DIR.toAbsolutePath()
+              + " is missing: set -Dtlalign.fashion-mnist=<folder with the four .gz files>");
+    }
+    int available = split.equals("train") ? TRAIN_IMAGES : TEST_IMAGES;
+    if (count > available) {
+      throw new IllegalArgumentException(
+          count + " " + split + " images asked for; the test subset has " + available);
     }
     byte[][] px = new byte[count][28 * 28];
     int[] labels = new int[count];

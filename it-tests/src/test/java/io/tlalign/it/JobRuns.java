@@ -43,13 +43,16 @@ final class JobRuns {
     this.work = work;
   }
 
-  /** Replays the first {@code images} Fashion-MNIST training images, shuffled, to a new topic. */
+  /**
+   * Replays {@code images} Fashion-MNIST training images of the tests' subset ({@link
+   * FashionMnistFiles#DIR}), shuffled, to a new topic.
+   */
   static JobRuns onFreshTopic(String bootstrap, Path work, int images) throws Exception {
     String topic = "images.train." + UUID.randomUUID().toString().substring(0, 8);
     var summary =
         DatasetReplayer.replay(
             ReplaySpec.builder()
-                .setDataset(FashionMnist.open(FashionMnist.DEFAULT_FOLDER, Split.TRAIN))
+                .setDataset(FashionMnist.open(FashionMnistFiles.DIR, Split.TRAIN))
                 .setTopic(topic)
                 .optShuffleSeed(11)
                 .optLimit(images)

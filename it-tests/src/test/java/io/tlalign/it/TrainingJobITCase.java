@@ -88,7 +88,7 @@ class TrainingJobITCase {
     ReplaySummary replayed =
         DatasetReplayer.replay(
             ReplaySpec.builder()
-                .setDataset(FashionMnist.open(FashionMnist.DEFAULT_FOLDER, Split.TRAIN))
+                .setDataset(FashionMnist.open(FashionMnistFiles.DIR, Split.TRAIN))
                 .setTopic(topic)
                 .optShuffleSeed(7)
                 .optLimit(2000)

@@ -8,14 +8,23 @@ import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.checkpoint.RestoredCheckpointStats;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -50,7 +59,8 @@ class UpgradeITCase {
   }
 
   @Test
-  void aSavepointRestartWithOtherDecodeParallelismContinuesTheSameModel() throws Exception {
+  void aSavepointRestartWithOtherDecodeParallelismContinuesTheSameModel(
+      @InjectMiniCluster MiniCluster cluster) throws Exception {
     JobRuns.Outcome uninterrupted = runs.runToEnd(runs.config(JobRuns.newRunName("straight")));
 
     // First life: unbounded, decode and augment at parallelism 1, stopped once past step 20.
@@ -74,7 +84,16 @@ class UpgradeITCase {
 
     // Second life: the upgraded job, decode and augment at parallelism 2. Kafka splits restored
     // from an unbounded job stay unbounded, so it runs until the last step's model is out.
+    // It reads with a consumer group of its own that has never committed an offset: the source
+    // starts such a group at the earliest offset, so only the savepoint's offsets can make it
+    // continue where the first life stopped (and not train the first images again).
     Configuration second = runs.config(run);
+    second.set(TlAlignOptions.GROUP_ID, first.get(TlAlignOptions.GROUP_ID) + "-after-upgrade");
+    assertThat(second.get(TlAlignOptions.GROUP_ID))
+        .isNotEqualTo(first.get(TlAlignOptions.GROUP_ID));
+    assertThat(committedOffsets(second.get(TlAlignOptions.GROUP_ID)))
+        .as("offsets committed by the second life's group before it starts")
+        .isEmpty();
     second.set(TlAlignOptions.BOUNDED, false);
     second.set(TlAlignOptions.EVAL_ENABLED, false);
     second.set(TlAlignOptions.DECODE_PARALLELISM, 2);
@@ -84,6 +103,30 @@ class UpgradeITCase {
     JobClient upgradedJob = JobRuns.environment(second).executeAsync("tlalign-after-upgrade");
     JobRuns.Outcome upgraded;
     try {
+      // Flink's own account of where the second life started: the savepoint, not from scratch.
+      RestoredCheckpointStats restored = null;
+      deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+      while (restored == null && System.nanoTime() < deadline) {
+        restored =
+            cluster
+                .getExecutionGraph(upgradedJob.getJobID())
+                .get()
+                .getCheckpointStatsSnapshot()
+                .getLatestRestoredCheckpoint();
+        Thread.sleep(200);
+      }
+      System.out.println(
+          "UpgradeITCase: first life group "
+              + first.get(TlAlignOptions.GROUP_ID)
+              + ", second life group "
+              + second.get(TlAlignOptions.GROUP_ID)
+              + ", savepoint "
+              + savepoint
+              + ", second life restored "
+              + restored);
+      assertThat(restored).as("the second life's restored checkpoint").isNotNull();
+      assertThat(restored.getProperties().isSavepoint()).isTrue();
+      assertThat(restored.getExternalPath()).isEqualTo(savepoint);
       deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
       while (runs.models(second).stream().noneMatch(m -> m.getStep() >= lastStep)
           && System.nanoTime() < deadline) {
@@ -116,14 +159,44 @@ class UpgradeITCase {
       }
     }
     assertThat(firstStepAfter).as("the restarted job continues, not restarts").isGreaterThan(20);
+    System.out.println(
+        "UpgradeITCase: first step after the upgrade "
+            + firstStepAfter
+            + ", last step "
+            + upgraded.state().step()
+            + ", ledger "
+            + upgraded.ledger().size()
+            + " records, "
+            + new HashSet<>(upgraded.ledger()).size()
+            + " distinct");
 
     assertThat(uninterrupted.state().step()).isEqualTo(IMAGES / 32);
     assertThat(upgraded.state().step()).isEqualTo(uninterrupted.state().step());
     assertThat(upgraded.state().parameters()).isEqualTo(uninterrupted.state().parameters());
     assertThat(upgraded.state().firstMoments()).isEqualTo(uninterrupted.state().firstMoments());
     assertThat(upgraded.state().secondMoments()).isEqualTo(uninterrupted.state().secondMoments());
+    // Exactly the topic, once: a start from the earliest offset would train the first images again.
     assertThat(upgraded.ledger()).hasSize(IMAGES);
     assertThat(new HashSet<>(upgraded.ledger())).hasSize(IMAGES);
     assertThat(upgraded.ledger()).containsExactlyElementsOf(uninterrupted.ledger());
+  }
+
+  /** The offsets {@code group} has committed, by partition; empty for a group never used. */
+  private static Map<TopicPartition, OffsetAndMetadata> committedOffsets(String group)
+      throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+      offsets.forEach(
+          (tp, om) -> {
+            if (om != null) {
+              out.put(tp, om);
+            }
+          });
+      return out;
+    }
   }
 }

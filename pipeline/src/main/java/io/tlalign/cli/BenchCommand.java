@@ -140,8 +140,9 @@ final class BenchCommand implements Runnable {
         "Records per second per core through Avro decode, validation, augmentation, pairing and"
             + " CutMix (the operators' own code on one thread), without the training step; then"
             + " the training step's rate on the same batches.",
-        "Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist (apt-get install"
-            + " dataset-fashion-mnist). Last line: 'pipeline_over_training=R' (goal: R >= 3)."
+        "Reads Fashion-MNIST from --data (default /usr/share/datasets/fashion-mnist: apt-get"
+            + " install dataset-fashion-mnist). Last line: 'pipeline_over_training=R' (goal: R >="
+            + " 3)."
       })
   static final class Pipeline implements Callable<Integer> {
 
@@ -162,6 +163,14 @@ final class BenchCommand implements Runnable {
         defaultValue = "20",
         description = "Timed training steps for the comparison (default: ${DEFAULT-VALUE}).")
     int trainingSteps;
+
+    @Option(
+        names = "--data",
+        defaultValue = "/usr/share/datasets/fashion-mnist",
+        description =
+            "Fashion-MNIST folder; fewer images than --records are cycled (default:"
+                + " ${DEFAULT-VALUE}).")
+    java.nio.file.Path data;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -189,12 +198,20 @@ final class BenchCommand implements Runnable {
                 + records
                 + " records; raise --records or lower --training-steps");
       }
+      if (!java.nio.file.Files.isDirectory(data)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--data "
+                + data
+                + " is not a folder; install Fashion-MNIST (apt-get install"
+                + " dataset-fashion-mnist) or point --data at its folder");
+      }
       PrintWriter out = spec.commandLine().getOut();
       try (PrintStream ps =
           new PrintStream(new ForwardingStream(out), true, StandardCharsets.UTF_8)) {
         new io.tlalign.pipeline.bench.PipelineBenchmark(
                 new io.tlalign.pipeline.bench.PipelineBenchmark.Options(
-                    records, batch, trainingSteps, 0L))
+                    records, batch, trainingSteps, 0L, data))
             .run(ps);
       }
       out.flush();

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       ReplayCommand.class,
       DemoCommand.class,
+      BrokerCommand.class,
       ExperimentCommand.class,
       ExampleMlCommand.class,
       CommandLine.HelpCommand.class

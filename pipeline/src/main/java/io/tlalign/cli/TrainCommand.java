@@ -1,13 +1,23 @@
 package io.tlalign.cli;
 
+import io.tlalign.pipeline.job.EndOffsets;
 import io.tlalign.pipeline.job.JobTopics;
 import io.tlalign.pipeline.job.TlAlignJob;
 import io.tlalign.pipeline.job.TlAlignOptions;
+import io.tlalign.pipeline.operators.TrainFunction;
+import io.tlalign.pipeline.resume.BoundedEnd;
+import io.tlalign.pipeline.resume.CheckpointFolder;
+import io.tlalign.pipeline.resume.FinishedRun;
+import io.tlalign.pipeline.resume.ResumePlan;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,8 +70,21 @@ final class TrainCommand implements Callable<Integer> {
       description = "Checkpoint interval, e.g. 30s, 2min.")
   String checkpointInterval;
 
-  @Option(names = "--checkpoint-dir", description = "Checkpoint storage URI.")
+  @Option(
+      names = "--checkpoint-dir",
+      description =
+          "Checkpoint storage URI. A rerun resumes from the latest completed checkpoint here."
+              + " Default: ~/.cache/tlalign/checkpoints/<group id>.")
   String checkpointDir;
+
+  @Option(names = "--fresh", description = "Delete this job's checkpoints and start over.")
+  boolean fresh;
+
+  @Option(
+      names = "--from-checkpoint",
+      paramLabel = "PATH",
+      description = "Resume from this chk-N folder instead of the latest.")
+  java.nio.file.Path fromCheckpoint;
 
   @Option(names = "--model-store", description = "Folder URI for published models.")
   String modelStore;
@@ -85,11 +108,110 @@ final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    if (fresh && fromCheckpoint != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--fresh and --from-checkpoint exclude each other; give one");
+    }
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    Optional<CheckpointFolder> folder =
+        CheckpointFolder.of(conf.get(TlAlignOptions.CHECKPOINT_DIR));
+    ResumePlan plan = plan(conf, folder);
+    if (plan.finished().isPresent()) {
+      FinishedRun done = plan.finished().get();
+      out.println(
+          "train: this bounded run already finished at step "
+              + done.step()
+              + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel())
+              + " (--fresh starts it over)");
+      out.flush();
+      return 0;
+    }
+    if (plan.checkpoint().isPresent()) {
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, plan.checkpoint().get().toString());
+      out.println("train: resuming from " + plan.checkpoint().get() + " at step " + plan.step());
+      out.flush();
+    }
     JobTopics.ensure(conf);
+    if (fresh) {
+      // The source starts from the group's committed offsets when no checkpoint is restored.
+      JobTopics.forgetCommittedOffsets(conf);
+    }
+    if (conf.get(TlAlignOptions.BOUNDED)
+        && conf.getOptional(TlAlignOptions.BOUNDED_END_OFFSETS).isEmpty()
+        && folder.isPresent()) {
+      java.nio.file.Path root = folder.get().root();
+      Optional<String> recorded =
+          plan.checkpoint().isPresent() ? BoundedEnd.readFrom(root) : Optional.empty();
+      String end =
+          recorded.isPresent()
+              ? recorded.get()
+              : EndOffsets.current(
+                  conf.get(TlAlignOptions.BOOTSTRAP_SERVERS), conf.get(TlAlignOptions.TRAIN_TOPIC));
+      BoundedEnd.writeTo(root, end);
+      conf.set(TlAlignOptions.BOUNDED_END_OFFSETS, end);
+    }
     StreamExecutionEnvironment env = environment(conf);
     TlAlignJob.build(env, conf);
-    env.execute("tlalign-train");
+    JobExecutionResult result;
+    try {
+      result = env.execute("tlalign-train");
+    } catch (Exception e) {
+      throw new IllegalStateException("the training job failed: " + RootCause.of(e), e);
+    }
+    if (conf.get(TlAlignOptions.BOUNDED) && folder.isPresent()) {
+      FinishedRun done = new FinishedRun(finalStep(result), finalModel(conf).orElse(""));
+      done.writeTo(folder.get().root());
+      out.println(
+          "train: finished at step "
+              + done.step()
+              + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel()));
+      out.flush();
+    }
     return 0;
+  }
+
+  private ResumePlan plan(Configuration conf, Optional<CheckpointFolder> folder)
+      throws java.io.IOException {
+    ResumePlan.Start start =
+        fresh
+            ? ResumePlan.Start.FRESH
+            : fromCheckpoint != null ? ResumePlan.Start.NAMED : ResumePlan.Start.LATEST;
+    if (folder.isEmpty()) {
+      // Another file system (s3://...): Flink or the Kubernetes operator picks the checkpoint.
+      return start == ResumePlan.Start.NAMED
+          ? new ResumePlan(Optional.of(fromCheckpoint), -1, Optional.empty())
+          : new ResumePlan(Optional.empty(), 0, Optional.empty());
+    }
+    try {
+      return ResumePlan.decide(conf, folder.get(), start, fromCheckpoint);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private static long finalStep(JobExecutionResult result) {
+    Object step = result.getAllAccumulatorResults().get(TrainFunction.STEP_ACCUMULATOR);
+    return step instanceof Number n ? n.longValue() : -1;
+  }
+
+  /** The newest model file in a local model store. */
+  private static Optional<String> finalModel(Configuration conf) {
+    return conf.getOptional(TlAlignOptions.MODEL_STORE)
+        .flatMap(CheckpointFolder::of)
+        .map(CheckpointFolder::root)
+        .flatMap(TrainCommand::newestModel);
+  }
+
+  private static Optional<String> newestModel(java.nio.file.Path store) {
+    try (var files = java.nio.file.Files.list(store)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("model-step-") && n.endsWith(".tlas"))
+          .max(java.util.Comparator.naturalOrder())
+          .map(n -> store.resolve(n).toString());
+    } catch (java.io.IOException e) {
+      return Optional.empty();
+    }
   }
 
   Configuration configuration() {
@@ -111,7 +233,27 @@ final class TrainCommand implements Callable<Integer> {
       conf.set(TlAlignOptions.MODEL_STORE, modelStore);
     }
     dynamic.forEach(conf::setString);
+    if (conf.getOptional(TlAlignOptions.CHECKPOINT_DIR).isEmpty()) {
+      conf.set(TlAlignOptions.CHECKPOINT_DIR, defaultCheckpointDir(conf));
+    }
+    conf.set(
+        CheckpointingOptions.MAX_RETAINED_CHECKPOINTS,
+        conf.get(TlAlignOptions.CHECKPOINT_RETAINED));
     return conf;
+  }
+
+  /** One folder per consumer group, so two jobs never share checkpoints by default. */
+  private static String defaultCheckpointDir(Configuration conf) {
+    String cache = System.getenv("XDG_CACHE_HOME");
+    java.nio.file.Path base =
+        cache != null && !cache.isBlank()
+            ? java.nio.file.Path.of(cache)
+            : java.nio.file.Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("tlalign")
+        .resolve("checkpoints")
+        .resolve(conf.get(TlAlignOptions.GROUP_ID))
+        .toUri()
+        .toString();
   }
 
   private Duration duration(String text) {

@@ -2,6 +2,7 @@ package io.tlalign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.pipeline.replay.FashionMnistSubset;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -51,7 +52,17 @@ class BenchCommandTest {
   @Test
   void pipelinePrintsItsRateTheTrainingRateAndTheirRatioLast() {
     int code =
-        run("bench", "pipeline", "--records", "3000", "--batch", "64", "--training-steps", "2");
+        run(
+            "bench",
+            "pipeline",
+            "--records",
+            "3000",
+            "--batch",
+            "64",
+            "--training-steps",
+            "2",
+            "--data",
+            FashionMnistSubset.folder().toString());
     assertThat(code).as(err.toString()).isZero();
     var lines = out.toString().lines().toList();
     assertThat(lines).hasSize(3);

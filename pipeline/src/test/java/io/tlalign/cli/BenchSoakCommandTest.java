@@ -2,6 +2,7 @@ package io.tlalign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.pipeline.replay.FashionMnistSubset;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -21,7 +22,18 @@ class BenchSoakCommandTest {
 
   @Test
   void aTinySoakReportsEachIntervalAndTheDrift() {
-    int code = run("bench", "soak", "--steps", "20", "--batch", "16", "--report-every", "10");
+    int code =
+        run(
+            "bench",
+            "soak",
+            "--steps",
+            "20",
+            "--batch",
+            "16",
+            "--report-every",
+            "10",
+            "--data",
+            FashionMnistSubset.folder().toString());
     assertThat(code).as("stderr: %s%nstdout: %s", err, out).isZero();
     List<String> lines = out.toString().lines().toList();
     List<String> reports = lines.stream().filter(l -> l.startsWith("soak: step=")).toList();

@@ -1,10 +1,10 @@
 package io.tlalign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tlalign.pipeline.kafka.LocalKafkaBroker;
 import io.tlalign.pipeline.replay.FashionMnist;
+import io.tlalign.pipeline.replay.FashionMnistSubset;
 import io.tlalign.pipeline.replay.IdxDataset;
 import io.tlalign.pipeline.replay.ReplayOrder;
 import io.tlalign.pipeline.replay.Split;
@@ -15,7 +15,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +38,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tlalign replay} of real Fashion-MNIST into a real local broker, read back. */
+/**
+ * {@code tlalign replay} of real Fashion-MNIST (the tests' subset, {@link FashionMnistSubset}) into
+ * a real local broker, read back.
+ */
 class ReplayCommandITCase {
 
   @TempDir static Path tmp;
@@ -52,9 +54,6 @@ class ReplayCommandITCase {
 
   @BeforeAll
   static void startBroker() {
-    assumeTrue(
-        Files.isDirectory(FashionMnist.DEFAULT_FOLDER),
-        "dataset-fashion-mnist is not installed in " + FashionMnist.DEFAULT_FOLDER);
     kafka = LocalKafkaBroker.builder().dataDir(tmp).start();
   }
 
@@ -80,6 +79,8 @@ class ReplayCommandITCase {
             "replay",
             "--dataset",
             "fashion-mnist",
+            "--path",
+            FashionMnistSubset.folder().toString(),
             "--topic",
             topic,
             "--limit",
@@ -94,7 +95,7 @@ class ReplayCommandITCase {
         .matches(
             "replay: records=500 failed=0 topic=" + topic + " elapsed=\\d+\\.\\ds rate=\\d+/s");
 
-    IdxDataset source = FashionMnist.open(FashionMnist.DEFAULT_FOLDER, Split.TRAIN);
+    IdxDataset source = FashionMnist.open(FashionMnistSubset.folder(), Split.TRAIN);
     List<ConsumerRecord<byte[], byte[]>> records = readAll(topic, 500);
     assertThat(records).hasSize(500);
     int[] order = ReplayOrder.permutation(source.size(), OptionalLong.of(11), 0);
@@ -140,7 +141,7 @@ class ReplayCommandITCase {
       "--dataset",
       "idx",
       "--path",
-      FashionMnist.DEFAULT_FOLDER.toString(),
+      FashionMnistSubset.folder().toString(),
       "--split",
       "test",
       "--topic",

@@ -12,14 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Loads the shared TL-Align test vectors named by {@code -Dtlalign.testvectors}. */
+/**
+ * Loads the TL-Align test vectors: the folder named by {@code -Dtlalign.testvectors}, else the
+ * repository's copy in {@code testvectors/tl-align}.
+ */
 final class TestVectors {
 
   private TestVectors() {}
 
   static List<TestVector> all() throws IOException, MalformedTestVectorException {
-    String dir = System.getProperty("tlalign.testvectors");
-    assertThat(dir).as("system property tlalign.testvectors").isNotNull();
+    String dir = System.getProperty("tlalign.testvectors", "../testvectors/tl-align");
     List<Path> files;
     try (Stream<Path> s = Files.list(Path.of(dir))) {
       files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();

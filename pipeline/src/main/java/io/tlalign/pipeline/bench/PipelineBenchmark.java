@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +45,10 @@ public final class PipelineBenchmark {
 
   /**
    * @param records how many Fashion-MNIST training records to push through (cycled)
+   * @param dataFolder the folder with the Fashion-MNIST files
    */
-  public record Options(int records, int batchSize, int trainingSteps, long seed) {}
+  public record Options(
+      int records, int batchSize, int trainingSteps, long seed, Path dataFolder) {}
 
   private final Options options;
 
@@ -55,7 +58,7 @@ public final class PipelineBenchmark {
 
   public void run(PrintStream out) throws IOException {
     VitConfig vit = VitPresets.byName("vit-tiny-fm");
-    List<KafkaRecord> input = encodedFashionMnist(Math.min(options.records(), 60_000));
+    List<KafkaRecord> input = encodedFashionMnist(options.dataFolder(), options.records());
     ImageValidator validator = new ImageValidator(10, 1, 28, 28, 4096L * 4096);
     ImageAugmenter augmenter = new ImageAugmenter(options.seed(), 2);
     BatchMixer mixer =
@@ -157,10 +160,13 @@ public final class PipelineBenchmark {
     }
   }
 
-  private static List<KafkaRecord> encodedFashionMnist(int count) throws IOException {
+  /** The first {@code records} training images of {@code folder}, at most all of them. */
+  private static List<KafkaRecord> encodedFashionMnist(Path folder, int records)
+      throws IOException {
     AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
+    ImageDataset data = FashionMnist.open(folder, Split.TRAIN);
+    int count = Math.min(records, data.size());
     List<KafkaRecord> out = new ArrayList<>(count);
-    ImageDataset data = FashionMnist.open(FashionMnist.DEFAULT_FOLDER, Split.TRAIN);
     for (int i = 0; i < count; i++) {
       DatasetImage img;
       try {

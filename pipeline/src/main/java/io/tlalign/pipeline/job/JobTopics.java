@@ -76,4 +76,21 @@ public final class JobTopics {
       out.add(new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", maxBytes)));
     }
   }
+
+  /** Deletes the train group's committed offsets, so that a fresh start reads from the start. */
+  public static void forgetCommittedOffsets(ReadableConfig conf) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, conf.get(TlAlignOptions.BOOTSTRAP_SERVERS));
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    try (Admin admin = Admin.create(p)) {
+      admin
+          .deleteConsumerGroups(List.of(conf.get(TlAlignOptions.GROUP_ID)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+        throw e;
+      }
+    }
+  }
 }

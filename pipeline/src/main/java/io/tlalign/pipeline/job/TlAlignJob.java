@@ -27,6 +27,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -72,6 +73,14 @@ public final class TlAlignJob {
     env.getCheckpointConfig().enableUnalignedCheckpoints();
     checkpointStorage(env, conf)
         .ifPresent(dir -> env.getCheckpointConfig().setCheckpointStorage(dir));
+    // Kept when the process dies or is cancelled, so that a rerun resumes (see pipeline.resume).
+    env.getCheckpointConfig()
+        .setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    env.configure(
+        new org.apache.flink.configuration.Configuration()
+            .set(
+                CheckpointingOptions.MAX_RETAINED_CHECKPOINTS,
+                conf.get(TlAlignOptions.CHECKPOINT_RETAINED)));
 
     KafkaSourceBuilder<KafkaRecord> train =
         KafkaSource.<KafkaRecord>builder()
@@ -81,10 +90,17 @@ public final class TlAlignJob {
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
             .setDeserializer(new RawRecordDeserializer());
     if (conf.get(TlAlignOptions.BOUNDED)) {
-      train.setBounded(OffsetsInitializer.latest());
+      train.setBounded(
+          conf.getOptional(TlAlignOptions.BOUNDED_END_OFFSETS)
+              .map(text -> EndOffsets.parse(conf.get(TlAlignOptions.TRAIN_TOPIC), text))
+              .map(OffsetsInitializer::offsets)
+              .orElseGet(OffsetsInitializer::latest));
     }
     DataStream<KafkaRecord> records =
-        env.fromSource(train.build(), WatermarkStrategy.noWatermarks(), "images.train")
+        env.fromSource(
+                new RestorableBoundedKafkaSource<>(train.build()),
+                WatermarkStrategy.noWatermarks(),
+                "images.train")
             .setParallelism(1)
             .uid("source-train")
             .map(new SequenceAssigner())

@@ -67,6 +67,16 @@ public final class TlAlignOptions {
               "Stop at the train topic's end offsets as seen at start (a finite run); otherwise"
                   + " train forever on new records.");
 
+  public static final ConfigOption<String> BOUNDED_END_OFFSETS =
+      key("tlalign.kafka.bounded.end-offsets")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "With tlalign.kafka.bounded: the train topic's end offsets as"
+                  + " partition:offset,partition:offset. ./tlalign train records them at a run's"
+                  + " first start and passes them again on every rerun, so a resumed run stops"
+                  + " where the first would have. Unset: the end offsets at start.");
+
   // ---- Model and training ----
 
   public static final ConfigOption<String> MODEL =
@@ -169,6 +179,14 @@ public final class TlAlignOptions {
           .withDescription(
               "Checkpoint storage URI (file:///..., s3://...). Default: the cluster's"
                   + " state.checkpoints.dir, else a folder under java.io.tmpdir (local runs).");
+
+  public static final ConfigOption<Integer> CHECKPOINT_RETAINED =
+      key("tlalign.checkpoint.retained")
+          .intType()
+          .defaultValue(3)
+          .withDescription(
+              "Completed checkpoints kept per run; they survive a crash or a cancel, so that a"
+                  + " rerun of ./tlalign train resumes from the latest. Older ones are deleted.");
 
   public static final ConfigOption<String> MODEL_STORE =
       key("tlalign.model-store")

@@ -42,12 +42,28 @@ final class BrokerProcess {
   private final int controllerPort;
   private final List<String> jvmOptions;
   private final ClassDataArchive archive;
+  private final boolean keepDir;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private volatile Process process;
   private volatile ClassDataArchive.Dump dump;
 
   BrokerProcess(
       Path lib, Path dir, int[] ports, List<String> jvmOptions, ClassDataArchive archive) {
+    this(lib, dir, ports, jvmOptions, archive, false);
+  }
+
+  /**
+   * @param keepDir whether {@link #stopAndDelete} keeps the folder (a folder the caller named, to
+   *     be reused), instead of deleting it
+   */
+  BrokerProcess(
+      Path lib,
+      Path dir,
+      int[] ports,
+      List<String> jvmOptions,
+      ClassDataArchive archive,
+      boolean keepDir) {
+    this.keepDir = keepDir;
     this.lib = lib;
     this.dir = dir;
     this.port = ports[0];
@@ -189,7 +205,15 @@ final class BrokerProcess {
     return new KafkaBrokerStartException(msg.toString(), cause);
   }
 
-  /** Stops the broker if it runs and deletes its folder; only the first call does anything. */
+  /** Whether the folder's storage is formatted already: a kept folder of an earlier broker. */
+  boolean isFormatted() {
+    return Files.isRegularFile(dir.resolve("data").resolve("meta.properties"));
+  }
+
+  /**
+   * Stops the broker if it runs and deletes its folder (unless it is kept); only the first call
+   * does anything.
+   */
   void stopAndDelete() {
     if (!stopped.compareAndSet(false, true)) {
       return;
@@ -201,7 +225,9 @@ final class BrokerProcess {
       // SIGTERM ends the JVM with 143 after its shutdown hooks; the archive is written by then.
       d.finish(clean && p != null && (p.exitValue() == 0 || p.exitValue() == 128 + 15));
     }
-    deleteRecursively(dir);
+    if (!keepDir) {
+      deleteRecursively(dir);
+    }
   }
 
   /**

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,7 +32,8 @@ import org.apache.kafka.common.Node;
  * the jars that the {@code kafka-local} module copies into {@code kafka-local/target/lib}, so
  * Kafka's server, its Scala runtime and its own kafka-clients never meet the job's classpath. It
  * listens on free ports of 127.0.0.1 only and keeps its data in a fresh folder that {@link #close}
- * deletes. A JVM shutdown hook closes it too, so Ctrl-C never leaves a broker behind (a {@code kill
+ * deletes (or, with {@link Builder#directory}, in a folder it keeps, to be reused by the next
+ * broker). A JVM shutdown hook closes it too, so Ctrl-C never leaves a broker behind (a {@code kill
  * -9} of this JVM does: nothing in Java can prevent that).
  *
  * <pre>{@code
@@ -88,7 +92,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
     return startupTime;
   }
 
-  /** The broker's own folder (config, data, logs); deleted by {@link #close}. */
+  /**
+   * The broker's own folder (config, data, logs); deleted by {@link #close} unless it was given
+   * with {@link Builder#directory}.
+   */
   public Path directory() {
     return process.dir();
   }
@@ -100,7 +107,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /**
    * Stops the broker (SIGTERM; after a grace period SIGKILL to it and its descendants), waits for
-   * it to exit and deletes its folder. Safe to call more than once and from any thread.
+   * it to exit and deletes its folder (one given with {@link Builder#directory} is kept). Safe to
+   * call more than once and from any thread.
    */
   @Override
   public void close() {
@@ -112,6 +120,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
     process.stopAndDelete();
   }
 
+  /** Whether {@code port} of 127.0.0.1 can be bound now (nothing listens there). */
+  public static boolean isPortFree(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   @Override
   public String toString() {
     return "LocalKafkaBroker[" + bootstrapServers() + ", pid " + pid() + "]";
@@ -121,6 +139,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
   public static final class Builder {
 
     private Path dataDir;
+    private Path directory;
+    private int port;
     private Path kafkaLib;
     private Duration startupTimeout = Duration.ofSeconds(60);
     private int maxMessageBytes = BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES;
@@ -136,6 +156,23 @@ public final class LocalKafkaBroker implements AutoCloseable {
      */
     public Builder dataDir(Path parent) {
       this.dataDir = Objects.requireNonNull(parent, "dataDir");
+      return this;
+    }
+
+    /**
+     * The broker's own folder, used as it is and kept by {@link #close} (default: a fresh folder
+     * under {@link #dataDir}, deleted by {@link #close}). Created when missing; when it holds the
+     * storage of an earlier broker, that storage (topics, records, offsets) is reused, not
+     * formatted again. Takes precedence over {@link #dataDir}.
+     */
+    public Builder directory(Path dir) {
+      this.directory = Objects.requireNonNull(dir, "directory");
+      return this;
+    }
+
+    /** The client port on 127.0.0.1, 1 to 65535 (default 0: a free port). */
+    public Builder port(int port) {
+      this.port = port;
       return this;
     }
 
@@ -205,28 +242,44 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 + maxMessageBytes
                 + "; leave the default (32 MiB)");
       }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(
+            "port must be 1 to 65535 (or 0 for a free port), got " + port);
+      }
       Path lib = resolveLib(kafkaLib);
-      Path parent = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"));
       long began = System.nanoTime();
       long deadline = began + startupTimeout.toNanos();
+      boolean keep = directory != null;
       Path dir;
-      try {
-        Files.createDirectories(parent);
-        dir = Files.createTempDirectory(parent.toAbsolutePath(), "kafka-");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot make a Kafka broker folder under " + parent, e);
+      if (keep) {
+        dir = directory.toAbsolutePath().normalize();
+        try {
+          Files.createDirectories(dir);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot make the Kafka broker folder " + dir, e);
+        }
+      } else {
+        Path parent = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"));
+        try {
+          Files.createDirectories(parent);
+          dir = Files.createTempDirectory(parent.toAbsolutePath(), "kafka-");
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot make a Kafka broker folder under " + parent, e);
+        }
       }
       ClassDataArchive archive =
           classDataSharing ? ClassDataArchive.forLib(lib, jvmOptions) : ClassDataArchive.none();
-      BrokerProcess broker =
-          new BrokerProcess(lib, dir, BrokerProcess.freePorts(2), jvmOptions, archive);
+      int[] ports = ports(port, keep ? previousControllerPort(dir) : 0);
+      BrokerProcess broker = new BrokerProcess(lib, dir, ports, jvmOptions, archive, keep);
       Thread hook = new Thread(broker::stopAndDelete, "local-kafka-broker-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
         broker.writeConfig(
             BrokerConfig.serverProperties(
                 dir, broker.port(), broker.controllerPort(), maxMessageBytes, overrides));
-        broker.format(deadline);
+        if (!broker.isFormatted()) {
+          broker.format(deadline);
+        }
         broker.launch();
         awaitReady(broker, deadline, startupTimeout);
       } catch (RuntimeException | Error e) {
@@ -279,6 +332,42 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
       }
       throw broker.failure("did not answer describeCluster within " + timeout, last);
+    }
+
+    /**
+     * The client and controller ports: {@code fixed} unless 0, else a free one; the controller port
+     * of a kept folder's last run when it is still free (its quorum keeps that address), else a
+     * free one.
+     */
+    static int[] ports(int fixed, int previousController) {
+      int client = fixed;
+      int controller =
+          previousController > 0 && previousController != client && isPortFree(previousController)
+              ? previousController
+              : 0;
+      while (client == 0 || client == controller) {
+        client = BrokerProcess.freePorts(1)[0];
+      }
+      while (controller == 0 || controller == client) {
+        controller = BrokerProcess.freePorts(1)[0];
+      }
+      return new int[] {client, controller};
+    }
+
+    /** The controller port in a kept folder's {@code server.properties}, or 0. */
+    static int previousControllerPort(Path dir) {
+      Path file = dir.resolve("server.properties");
+      if (!Files.isRegularFile(file)) {
+        return 0;
+      }
+      Properties p = new Properties();
+      try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        p.load(in);
+        String v = p.getProperty("controller.quorum.bootstrap.servers", "");
+        return Integer.parseInt(v.substring(v.lastIndexOf(':') + 1).trim());
+      } catch (IOException | RuntimeException e) {
+        return 0;
+      }
     }
 
     private static boolean accepts(int port) {

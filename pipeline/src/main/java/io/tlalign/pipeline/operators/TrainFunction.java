@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
+import org.apache.flink.api.common.accumulators.LongMaximum;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -57,6 +58,9 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   /** Accumulator with the ids of every trained record, from the ledger, at the end of a run. */
   public static final String LEDGER_ACCUMULATOR = "tlalign-trained-record-ids";
 
+  /** Accumulator with the last step trained, for the run's closing line. */
+  public static final String STEP_ACCUMULATOR = "tlalign-final-step";
+
   private final TrainerSettings settings;
   private final ModelPublisher.Factory publisherFactory;
   private final FaultInjection fault;
@@ -69,6 +73,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   private transient ModelPublisher publisher;
   private transient ListAccumulator<String> ledgerAccumulator;
   private transient TrainingTimes times;
+  private transient LongMaximum finalStep;
 
   private transient Counter steps;
   private transient Counter refused;
@@ -133,6 +138,8 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
       getRuntimeContext().addAccumulator(LEDGER_ACCUMULATOR, ledgerAccumulator);
     }
 
+    finalStep = new LongMaximum(session.stepCount());
+    getRuntimeContext().addAccumulator(STEP_ACCUMULATOR, finalStep);
     times = new TrainingTimes(getRuntimeContext());
     var metrics = getRuntimeContext().getMetricGroup();
     steps = metrics.counter("steps");
@@ -169,6 +176,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
     } else {
       steps.inc();
       images.inc(r.batchSize());
+      finalStep.add(r.step());
       if (settings.ledger()) {
         for (String id : batch.ids) {
           ledger.add(id);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.tlalign.pipeline.replay.DatasetDownload;
-import io.tlalign.pipeline.replay.FashionMnist;
+import io.tlalign.pipeline.replay.FashionMnistSubset;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,12 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Where the demo's data comes from, with a real HTTP server on loopback standing in for the
- * dataset's mirror: it serves the real Fashion-MNIST files of the Debian package (or altered
- * bytes).
+ * dataset's mirror: it serves real Fashion-MNIST files, those of the tests' subset ({@link
+ * FashionMnistSubset}: the first 3,000 training and 1,000 test images), or altered bytes.
  */
 class DemoDataTest {
 
-  private static final Path REAL = FashionMnist.DEFAULT_FOLDER;
+  private static final Path REAL = FashionMnistSubset.folder();
   private static final List<String> FILES =
       List.of(
           "train-images-idx3-ubyte.gz",
@@ -103,8 +103,8 @@ class DemoDataTest {
 
     DemoData first = DemoData.resolve(null, sources(download), log);
     assertThat(first.generated()).isFalse();
-    assertThat(first.train().size()).isEqualTo(60_000);
-    assertThat(first.test().size()).isEqualTo(10_000);
+    assertThat(first.train().size()).isEqualTo(FashionMnistSubset.TRAIN_IMAGES);
+    assertThat(first.test().size()).isEqualTo(FashionMnistSubset.TEST_IMAGES);
     assertThat(first.description()).contains(dir.resolve("cache").toString());
     for (String f : FILES) {
       assertThat(dir.resolve("cache").resolve(f)).hasSameBinaryContentAs(REAL.resolve(f));
@@ -134,9 +134,10 @@ class DemoDataTest {
   }
 
   @Test
-  void theDebianFilesAreNotThePublishedOnesSoThePublishedChecksumsRefuseThem() throws Exception {
-    // The Debian package recompresses the files: the published MD5s must not match them, which
-    // shows the check compares real digests rather than accepting whatever arrives.
+  void theSubsetFilesAreNotThePublishedOnesSoThePublishedChecksumsRefuseThem() throws Exception {
+    // The subset's files hold real Fashion-MNIST images but are not the published files: the
+    // published MD5s must not match them, which shows the check compares real digests rather than
+    // accepting whatever arrives.
     var real = new DatasetDownload(List.of(mirror()), DatasetDownload.FASHION_MNIST_MD5);
     assertThat(real.fetchInto(dir.resolve("strict"), log)).isFalse();
     assertThat(dir.resolve("strict")).isEmptyDirectory();

@@ -2,6 +2,7 @@ package io.tlalign.pipeline.ml;
 
 import io.tlalign.pipeline.replay.DatasetImage;
 import io.tlalign.pipeline.replay.FashionMnist;
+import io.tlalign.pipeline.replay.FashionMnistSubset;
 import io.tlalign.pipeline.replay.ImageDataset;
 import io.tlalign.pipeline.replay.Split;
 import java.util.ArrayList;
@@ -15,7 +16,10 @@ import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
 
-/** The first Fashion-MNIST images of a split as a table (id, features, label) for the tests. */
+/**
+ * The first Fashion-MNIST images of a split (from the tests' subset, {@link FashionMnistSubset}) as
+ * a table (id, features, label) for the tests.
+ */
 final class FashionMnistTables {
 
   static final RowTypeInfo TYPE =
@@ -30,7 +34,7 @@ final class FashionMnistTables {
   private FashionMnistTables() {}
 
   static List<Row> rows(Split split, int count) throws Exception {
-    ImageDataset data = FashionMnist.open(FashionMnist.DEFAULT_FOLDER, split);
+    ImageDataset data = FashionMnist.open(FashionMnistSubset.folder(), split);
     List<Row> rows = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       DatasetImage img = data.image(i);
