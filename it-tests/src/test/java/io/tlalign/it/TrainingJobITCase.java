@@ -110,9 +110,19 @@ class TrainingJobITCase {
       // 2000 good images in batches of 64: 31 full batches and one of 16 at the end.
       assertThat(metrics).extracting(TrainingMetric::getStep).contains(32L);
       assertThat(metrics).allSatisfy(m -> assertThat(m.getLoss()).isFinite());
-      TrainingMetric first = metrics.get(0);
-      TrainingMetric last = metrics.get(metrics.size() - 1);
-      assertThat(last.getLoss()).isLessThan(first.getLoss());
+      // The loss falls: the first three steps against the last three full batches (the final
+      // batch of 16 alone is too noisy to compare with one batch of 64).
+      List<Double> full =
+          metrics.stream().filter(m -> m.getStep() <= 31).map(TrainingMetric::getLoss).toList();
+      assertThat(full).hasSizeGreaterThan(6);
+      double early =
+          full.subList(0, 3).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+      double late =
+          full.subList(full.size() - 3, full.size()).stream()
+              .mapToDouble(Double::doubleValue)
+              .average()
+              .orElseThrow();
+      assertThat(late).as("mean loss of the last 3 full steps vs the first 3").isLessThan(early);
       // TL-Align's point: the aligned share differs from the area share.
       assertThat(metrics)
           .anySatisfy(
