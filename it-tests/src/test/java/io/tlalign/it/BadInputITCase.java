@@ -13,6 +13,7 @@ import io.tlalign.pipeline.records.KafkaRecord;
 import io.tlalign.schemas.DeadLetter;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
+import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import io.tlalign.schemas.codec.RecordDecodeException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
@@ -51,7 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Every kind of bad input in the corpus ({@link BadRecordCorpus}) interleaved with 600 good
  * Fashion-MNIST images on a real broker: each bad record reaches the dead-letter topic once, whole,
  * with its own reason code and its coordinates; the job never fails, trains on exactly the 600 good
- * images (none of the neighbours of a bad record is lost) and counts each kind in its metrics.
+ * images (none of the neighbours of a bad record is lost) and counts each kind in its metrics. With
+ * failures injected, the transactional sinks still show each dead letter and metric once.
  */
 class BadInputITCase {
 
@@ -73,6 +77,9 @@ class BadInputITCase {
 
   /** A bad record goes in after every this many good ones, so each has good neighbours. */
   private static final int EVERY = 35;
+
+  /** 600 images in batches of 32: 18 full steps and a partial one. */
+  private static final long STEPS = (GOOD + BATCH - 1) / BATCH;
 
   @TempDir static Path work;
 
@@ -121,103 +128,25 @@ class BadInputITCase {
 
   @Test
   void eachBadRecordIsDeadLetteredOnceWithItsReasonAndNoGoodRecordIsLost() throws Exception {
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
-    conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train.bad." + run);
-    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
-    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
-    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
-    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
-    conf.set(TlAlignOptions.GROUP_ID, "bad-" + run);
-    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
-    conf.set(TlAlignOptions.BOUNDED, true);
-    conf.set(TlAlignOptions.LEDGER, true);
-    conf.set(TlAlignOptions.BATCH_SIZE, BATCH);
-    conf.set(TlAlignOptions.WARMUP_STEPS, 5L);
-    conf.set(TlAlignOptions.TOTAL_STEPS, 40L);
-    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
-    conf.set(TlAlignOptions.DECODE_PARALLELISM, 2);
-    conf.set(TlAlignOptions.NUM_CLASSES, 10);
-    conf.set(TlAlignOptions.MAX_IMAGE_PIXELS, BadRecordCorpus.MAX_IMAGE_PIXELS);
-    conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(2));
-    JobTopics.ensure(conf);
+    Configuration conf = config("bad-");
+    Map<String, RecordMetadata> written = writeGoodAndBad(conf);
 
-    List<BadRecordCorpus.Case> corpus = BadRecordCorpus.load();
-    String topic = conf.get(TlAlignOptions.TRAIN_TOPIC);
-    FashionMnistFiles.Images train = FashionMnistFiles.read("train", GOOD);
-    AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
-    // Where each bad record was written, by file.
-    Map<String, RecordMetadata> written = new HashMap<>();
-    try (KafkaProducer<byte[], byte[]> producer = producer()) {
-      int bad = 0;
-      for (int i = 0; i < GOOD; i++) {
-        String id = "fashion-mnist/train/" + i;
-        send(
-            producer,
-            topic,
-            id.getBytes(StandardCharsets.UTF_8),
-            codec.encode(FashionMnistFiles.record(id, train.labels()[i], train.pixels()[i])));
-        if ((i + 1) % EVERY == 0 && bad < corpus.size()) {
-          BadRecordCorpus.Case c = corpus.get(bad++);
-          written.put(c.file(), send(producer, topic, c.keyBytes(), c.value()));
-        }
-      }
-      assertThat(bad).as("every bad record interleaved").isEqualTo(corpus.size());
-    }
-
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.configure(conf);
-    TlAlignJob.build(env, conf);
-    JobExecutionResult result = env.execute("tlalign-bad-input");
+    JobExecutionResult result = execute(conf);
 
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      // Dead letters: exactly one per bad record, with its reason, bytes and coordinates.
-      AvroRecordCodec<DeadLetter> deadCodec = AvroRecordCodec.forDeadLetter();
-      List<DeadLetter> dead = new ArrayList<>();
-      for (ConsumerRecord<byte[], byte[]> r :
-          kafka.readAll(conf.get(TlAlignOptions.DEAD_LETTER_TOPIC))) {
-        dead.add(deadCodec.decode(r.value()));
-      }
-      assertThat(dead).hasSize(corpus.size());
-      Map<Long, DeadLetter> byOffset = new HashMap<>();
-      for (DeadLetter d : dead) {
-        assertThat(byOffset.put(d.getOffset(), d)).as("two dead letters for one offset").isNull();
-      }
-      for (BadRecordCorpus.Case c : corpus) {
-        RecordMetadata at = written.get(c.file());
-        DeadLetter d = byOffset.get(at.offset());
-        assertThat(d).as("dead letter of " + c.file() + " at offset " + at.offset()).isNotNull();
-        assertThat(d.getReasonCode()).as(c.file() + ": " + d.getMessage()).isEqualTo(c.reason());
-        assertThat(d.getTopic()).isEqualTo(at.topic());
-        assertThat(d.getPartition()).isEqualTo(at.partition());
-        assertThat(d.getMessage()).isNotBlank();
-        assertThat(bytes(d.getOriginalValue())).as(c.file()).isEqualTo(c.value());
-        if (c.key() == null) {
-          assertThat(d.getOriginalKey()).as(c.file()).isNull();
-        } else {
-          assertThat(bytes(d.getOriginalKey())).as(c.file()).isEqualTo(c.keyBytes());
-        }
-      }
-
+      assertEachBadRecordDeadLetteredOnce(kafka, conf, written);
       // The job trained to the end: 600 images in batches of 32 are 19 steps.
       List<ConsumerRecord<byte[], byte[]>> refs =
           kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC));
       assertThat(refs).isNotEmpty();
       ModelRef last = AvroRecordCodec.forModelRef().decode(refs.get(refs.size() - 1).value());
-      assertThat(last.getStep()).isEqualTo((GOOD + BATCH - 1) / BATCH);
+      assertThat(last.getStep()).isEqualTo(STEPS);
     }
-
-    // The ledger: each good image exactly once, nothing else (no bad record was trained on).
-    List<String> ledger = result.getAccumulatorResult(TrainFunction.LEDGER_ACCUMULATOR);
-    assertThat(ledger).hasSize(GOOD);
-    assertThat(new HashSet<>(ledger))
-        .containsExactlyInAnyOrderElementsOf(
-            IntStream.range(0, GOOD).mapToObj(i -> "fashion-mnist/train/" + i).toList());
+    assertEachGoodRecordTrainedOnce(result);
 
     // Metrics: deadLetters.<REASON> per kind, summed over the decode subtasks, and the accepted.
     Map<String, Long> expected = new TreeMap<>();
-    corpus.forEach(c -> expected.merge(c.reason(), 1L, Long::sum));
+    BadRecordCorpus.load().forEach(c -> expected.merge(c.reason(), 1L, Long::sum));
     Map<String, Long> counted = new TreeMap<>();
     long accepted = 0;
     for (Map.Entry<String, Metric> m :
@@ -235,6 +164,155 @@ class BadInputITCase {
     }
     assertThat(counted).isEqualTo(expected);
     assertThat(accepted).isEqualTo(GOOD);
+  }
+
+  /**
+   * The same stream with two injected failures: the training operator at step 2, before any
+   * checkpoint can complete (the first one waits for the minimum pause), so the failed attempt has
+   * already written dead letters that the restarted job writes again; and the pairing operator at
+   * batch 12. The transactional sinks show each dead letter and each step's metric once to a {@code
+   * read_committed} reader, while a {@code read_uncommitted} reader sees the failed attempt's
+   * copies too; the ledger holds each good record once.
+   */
+  @Test
+  void afterFailuresEachBadRecordIsDeadLetteredOnceAndEachGoodRecordTrainedOnce() throws Exception {
+    Configuration conf = config("bad-failing-");
+    Path markers = work.resolve("faults-" + conf.get(TlAlignOptions.GROUP_ID));
+    conf.set(TlAlignOptions.FAULT_MARKER_DIR, markers.toString());
+    conf.set(TlAlignOptions.FAULT_TRAIN_AT_STEP, 2L);
+    conf.set(TlAlignOptions.FAULT_PAIRING_AT_BATCH, 12L);
+    conf.set(TlAlignOptions.METRICS_EVERY, 1);
+    conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+    conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofSeconds(9));
+    Map<String, RecordMetadata> written = writeGoodAndBad(conf);
+
+    JobExecutionResult result = execute(conf);
+
+    // Both faults fired: each leaves its marker just before it throws.
+    assertThat(markers.resolve("train-2.fired")).exists();
+    assertThat(markers.resolve("pairing-12.fired")).exists();
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
+      String deadLetters = conf.get(TlAlignOptions.DEAD_LETTER_TOPIC);
+      assertThat(kafka.readAllUncommitted(deadLetters))
+          .as("dead letters written, the failed attempts' aborted copies included")
+          .hasSizeGreaterThan(BadRecordCorpus.load().size());
+      assertEachBadRecordDeadLetteredOnce(kafka, conf, written);
+
+      AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
+      List<Long> steps = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r :
+          kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC))) {
+        steps.add(codec.decode(r.value()).getStep());
+      }
+      assertThat(steps)
+          .as("one committed metric per step")
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, STEPS).boxed().toList());
+    }
+    assertEachGoodRecordTrainedOnce(result);
+  }
+
+  /** The job's options for a run on its own topics, under group {@code prefix + random}. */
+  private static Configuration config(String prefix) {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    Configuration conf = new Configuration();
+    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+    conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train.bad." + run);
+    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
+    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
+    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
+    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
+    conf.set(TlAlignOptions.GROUP_ID, prefix + run);
+    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
+    conf.set(TlAlignOptions.BOUNDED, true);
+    conf.set(TlAlignOptions.LEDGER, true);
+    conf.set(TlAlignOptions.BATCH_SIZE, BATCH);
+    conf.set(TlAlignOptions.WARMUP_STEPS, 5L);
+    conf.set(TlAlignOptions.TOTAL_STEPS, 40L);
+    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
+    conf.set(TlAlignOptions.DECODE_PARALLELISM, 2);
+    conf.set(TlAlignOptions.NUM_CLASSES, 10);
+    conf.set(TlAlignOptions.MAX_IMAGE_PIXELS, BadRecordCorpus.MAX_IMAGE_PIXELS);
+    conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(2));
+    return conf;
+  }
+
+  /**
+   * Creates the job's topics and writes the good images with a bad record after every {@link
+   * #EVERY} of them; returns where each bad record went, by corpus file.
+   */
+  private static Map<String, RecordMetadata> writeGoodAndBad(Configuration conf) throws Exception {
+    JobTopics.ensure(conf);
+    List<BadRecordCorpus.Case> corpus = BadRecordCorpus.load();
+    String topic = conf.get(TlAlignOptions.TRAIN_TOPIC);
+    FashionMnistFiles.Images train = FashionMnistFiles.read("train", GOOD);
+    AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
+    Map<String, RecordMetadata> written = new HashMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      int bad = 0;
+      for (int i = 0; i < GOOD; i++) {
+        String id = "fashion-mnist/train/" + i;
+        send(
+            producer,
+            topic,
+            id.getBytes(StandardCharsets.UTF_8),
+            codec.encode(FashionMnistFiles.record(id, train.labels()[i], train.pixels()[i])));
+        if ((i + 1) % EVERY == 0 && bad < corpus.size()) {
+          BadRecordCorpus.Case c = corpus.get(bad++);
+          written.put(c.file(), send(producer, topic, c.keyBytes(), c.value()));
+        }
+      }
+      assertThat(bad).as("every bad record interleaved").isEqualTo(corpus.size());
+    }
+    return written;
+  }
+
+  private static JobExecutionResult execute(Configuration conf) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.configure(conf);
+    TlAlignJob.build(env, conf);
+    return env.execute("tlalign-bad-input");
+  }
+
+  /** Exactly one committed dead letter per bad record, with its reason, bytes and coordinates. */
+  private static void assertEachBadRecordDeadLetteredOnce(
+      KafkaTestClient kafka, Configuration conf, Map<String, RecordMetadata> written)
+      throws Exception {
+    List<BadRecordCorpus.Case> corpus = BadRecordCorpus.load();
+    AvroRecordCodec<DeadLetter> deadCodec = AvroRecordCodec.forDeadLetter();
+    List<DeadLetter> dead = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r :
+        kafka.readAll(conf.get(TlAlignOptions.DEAD_LETTER_TOPIC))) {
+      dead.add(deadCodec.decode(r.value()));
+    }
+    assertThat(dead).hasSize(corpus.size());
+    Map<Long, DeadLetter> byOffset = new HashMap<>();
+    for (DeadLetter d : dead) {
+      assertThat(byOffset.put(d.getOffset(), d)).as("two dead letters for one offset").isNull();
+    }
+    for (BadRecordCorpus.Case c : corpus) {
+      RecordMetadata at = written.get(c.file());
+      DeadLetter d = byOffset.get(at.offset());
+      assertThat(d).as("dead letter of " + c.file() + " at offset " + at.offset()).isNotNull();
+      assertThat(d.getReasonCode()).as(c.file() + ": " + d.getMessage()).isEqualTo(c.reason());
+      assertThat(d.getTopic()).isEqualTo(at.topic());
+      assertThat(d.getPartition()).isEqualTo(at.partition());
+      assertThat(d.getMessage()).isNotBlank();
+      assertThat(bytes(d.getOriginalValue())).as(c.file()).isEqualTo(c.value());
+      if (c.key() == null) {
+        assertThat(d.getOriginalKey()).as(c.file()).isNull();
+      } else {
+        assertThat(bytes(d.getOriginalKey())).as(c.file()).isEqualTo(c.keyBytes());
+      }
+    }
+  }
+
+  /** The ledger: each good image exactly once, nothing else (no bad record was trained on). */
+  private static void assertEachGoodRecordTrainedOnce(JobExecutionResult result) {
+    List<String> ledger = result.getAccumulatorResult(TrainFunction.LEDGER_ACCUMULATOR);
+    assertThat(ledger).hasSize(GOOD);
+    assertThat(new HashSet<>(ledger))
+        .containsExactlyInAnyOrderElementsOf(
+            IntStream.range(0, GOOD).mapToObj(i -> "fashion-mnist/train/" + i).toList());
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {

@@ -40,12 +40,27 @@ final class KafkaTestClient implements AutoCloseable {
         .get(30, TimeUnit.SECONDS);
   }
 
-  /** Every record of partition 0 of {@code topic} from the beginning to its current end. */
+  /**
+   * Every committed record of partition 0 of {@code topic} from the beginning to its current end,
+   * as a {@code read_committed} reader of the job's transactional sinks sees them.
+   */
   List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+    return readAll(topic, "read_committed");
+  }
+
+  /**
+   * Every record of partition 0 of {@code topic}, including those of aborted transactions: what a
+   * failed attempt wrote before a restore threw it away.
+   */
+  List<ConsumerRecord<byte[], byte[]>> readAllUncommitted(String topic) {
+    return readAll(topic, "read_uncommitted");
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, String isolationLevel) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.eval.Evaluator;
+import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.model.train.TrainingSession;
@@ -110,12 +111,10 @@ class TlAlignVitClassifierITCase {
       fitted = TrainingStateFormat.fromBytes((byte[]) it.next().getField(0));
     }
     assertThat(fitted.step()).isEqualTo(STEPS);
-    assertThat(fitted.parameters()).hasSameSizeAs(streamed.parameters());
-    for (int i = 0; i < fitted.parameters().size(); i++) {
-      assertThat(fitted.parameters().get(i).data())
-          .as(fitted.parameters().get(i).name())
-          .containsExactly(streamed.parameters().get(i).data());
-    }
+    assertThat(fitted.optimizerStepCount()).isEqualTo(streamed.optimizerStepCount());
+    assertSameTensors("parameter", fitted.parameters(), streamed.parameters());
+    assertSameTensors("first moment", fitted.firstMoments(), streamed.firstMoments());
+    assertSameTensors("second moment", fitted.secondMoments(), streamed.secondMoments());
 
     // Chance is 10%: both learned.
     assertThat(streamAccuracy).isGreaterThan(0.2);
@@ -190,5 +189,17 @@ class TlAlignVitClassifierITCase {
             },
             new String[] {"id", "features", "label"});
     return tEnv.fromDataStream(env.fromData(rows, type));
+  }
+
+  /** Same names, same order, the same floats bit for bit. */
+  private static void assertSameTensors(
+      String what, List<NamedTensor> actual, List<NamedTensor> expected) {
+    assertThat(actual).as(what + "s").isNotEmpty().hasSameSizeAs(expected);
+    for (int i = 0; i < actual.size(); i++) {
+      assertThat(actual.get(i).name()).isEqualTo(expected.get(i).name());
+      assertThat(actual.get(i).data())
+          .as(what + " " + actual.get(i).name())
+          .containsExactly(expected.get(i).data());
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.tlalign.pipeline.job.JobTopics;
 import io.tlalign.pipeline.job.TlAlignJob;
 import io.tlalign.pipeline.job.TlAlignOptions;
 import io.tlalign.pipeline.kafka.LocalKafkaBroker;
+import io.tlalign.pipeline.local.TopicReader;
 import io.tlalign.pipeline.replay.DatasetReplayer;
 import io.tlalign.pipeline.replay.FashionMnist;
 import io.tlalign.pipeline.replay.IdxDataset;
@@ -17,23 +18,18 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A long run of the real training job in this JVM, watching its resident memory: a local Kafka
@@ -176,17 +172,8 @@ public final class SoakBenchmark {
       throws Exception {
     AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
     CompletableFuture<?> done = job.getJobExecutionResult();
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (PartitionInfo info : consumer.partitionsFor(metricsTopic, Duration.ofSeconds(30))) {
-        parts.add(new TopicPartition(info.topic(), info.partition()));
-      }
+    try (KafkaConsumer<byte[], byte[]> consumer = TopicReader.consumer(bootstrap)) {
+      List<TopicPartition> parts = TopicReader.partitions(consumer, metricsTopic);
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       long nextReport = options.reportEvery();

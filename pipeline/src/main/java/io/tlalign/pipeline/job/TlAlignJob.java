@@ -29,7 +29,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.ReadableConfig;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -47,7 +46,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * #build}; tests build the same graph on a MiniCluster against a real broker.
  *
  * <pre>
- * images.train -> sequence -> decode+validate --bad--> images.deadletter
+ * images.train -> sequence -> decode+validate --bad--> images.deadletter (exactly-once)
  *                                 | ok
  *                              augment (parallel) -> pair + CutMix (p=1) -> train (p=1) -> metrics
  *
@@ -119,6 +118,8 @@ public final class TlAlignJob {
             kafkaSink(
                 bootstrap,
                 conf.get(TlAlignOptions.DEAD_LETTER_TOPIC),
+                ExactlyOnceKafkaSink.transactionalIdPrefix(
+                    "deadletter", conf.get(TlAlignOptions.GROUP_ID)),
                 AvroRecordCodec::forDeadLetter))
         .setParallelism(decodeParallelism)
         .uid("sink-deadletter")
@@ -176,6 +177,8 @@ public final class TlAlignJob {
             kafkaSink(
                 bootstrap,
                 conf.get(TlAlignOptions.METRICS_TOPIC),
+                ExactlyOnceKafkaSink.transactionalIdPrefix(
+                    "metrics", conf.get(TlAlignOptions.GROUP_ID)),
                 AvroRecordCodec::forTrainingMetric))
         .setParallelism(1)
         .uid("sink-metrics")
@@ -331,16 +334,20 @@ public final class TlAlignJob {
         .orElse(FaultInjection.NONE);
   }
 
+  /**
+   * An exactly-once sink of Avro records (dead letters, metrics): see {@link ExactlyOnceKafkaSink}.
+   */
   static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(
-      String bootstrap, String topic, SerializableSupplier<AvroRecordCodec<T>> codec) {
-    return KafkaSink.<T>builder()
-        .setBootstrapServers(bootstrap)
+      String bootstrap,
+      String topic,
+      String transactionalIdPrefix,
+      SerializableSupplier<AvroRecordCodec<T>> codec) {
+    return ExactlyOnceKafkaSink.<T>builder(bootstrap, transactionalIdPrefix)
         .setRecordSerializer(
             KafkaRecordSerializationSchema.<T>builder()
                 .setTopic(topic)
                 .setValueSerializationSchema(new AvroValueSerializer<>(codec))
                 .build())
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
         .build();
   }
 }

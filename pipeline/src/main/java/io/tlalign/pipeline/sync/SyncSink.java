@@ -1,8 +1,8 @@
 package io.tlalign.pipeline.sync;
 
+import io.tlalign.pipeline.job.ExactlyOnceKafkaSink;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.serialization.SerializationSchema;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 
@@ -13,26 +13,20 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
  */
 public final class SyncSink {
 
-  /** Below the broker's default transaction.max.timeout.ms (15 min); Flink's default is 1 h. */
-  static final String TRANSACTION_TIMEOUT_MS = Integer.toString(10 * 60 * 1000);
-
   private SyncSink() {}
 
   public static KafkaSink<byte[]> create(String bootstrap, String topic, SyncSettings sync) {
     byte[] key = sync.runId().getBytes(StandardCharsets.UTF_8);
     SerializationSchema<byte[]> keys = message -> key;
     SerializationSchema<byte[]> values = message -> message;
-    return KafkaSink.<byte[]>builder()
-        .setBootstrapServers(bootstrap)
+    return ExactlyOnceKafkaSink.<byte[]>builder(
+            bootstrap, ExactlyOnceKafkaSink.transactionalIdPrefix("sync", sync.runId()))
         .setRecordSerializer(
             KafkaRecordSerializationSchema.<byte[]>builder()
                 .setTopic(topic)
                 .setKeySerializationSchema(keys)
                 .setValueSerializationSchema(values)
                 .build())
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix("tlalign-sync-" + sync.runId())
-        .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
         .setProperty("max.request.size", Integer.toString(maxMessageBytes(sync.chunkBytes())))
         .build();
   }
