@@ -97,9 +97,13 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   static final ListStateDescriptor<byte[]> SYNC_MESSAGES =
       new ListStateDescriptor<>(
           "tlalign-replica-sync-messages", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /** A POJO type (a Java record, serialized by field name), never a Kryo generic type. */
+  static final TypeInformation<ReplicaProgress> PROGRESS_TYPE =
+      TypeInformation.of(ReplicaProgress.class);
+
   static final ListStateDescriptor<ReplicaProgress> PROGRESS =
-      new ListStateDescriptor<>(
-          "tlalign-replica-progress-v2", TypeInformation.of(ReplicaProgress.class));
+      new ListStateDescriptor<>("tlalign-replica-progress-v2", PROGRESS_TYPE);
 
   /**
    * The progress as checkpoints of the previous version hold it: seven positional longs (see {@link
