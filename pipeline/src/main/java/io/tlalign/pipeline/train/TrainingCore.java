@@ -5,6 +5,7 @@ import io.tlalign.model.train.StepResult;
 import io.tlalign.model.train.TrainingSession;
 import io.tlalign.pipeline.job.TrainerSettings;
 import io.tlalign.pipeline.records.TrainingBatch;
+import io.tlalign.schemas.TrainingMetric;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -63,8 +64,7 @@ public final class TrainingCore implements AutoCloseable {
     faultDrill.accept(session.stepCount() + 1);
     long t0 = timer.begin();
     StepResult r = session.step(batch.toMixedBatch());
-    StepOutcome outcome = new StepOutcome(r, null);
-    timer.end(t0, outcome.trainedImages());
+    timer.end(t0, r.refused() ? 0 : r.batchSize());
     lastLoss = r.loss();
     if (r.refused()) {
       LOG.warn("{}: step refused at batch {}: {}", name, r.batchIndex(), r.refusalReason());
@@ -73,9 +73,11 @@ public final class TrainingCore implements AutoCloseable {
     }
     throughput.add(r.batchSize());
     imagesPerSecond = throughput.imagesPerSecond();
-    return StepMetrics.due(r, settings.metricsEvery())
-        ? new StepOutcome(r, StepMetrics.of(r, imagesPerSecond, Instant.now()))
-        : outcome;
+    TrainingMetric metric =
+        StepMetrics.due(r, settings.metricsEvery())
+            ? StepMetrics.of(r, imagesPerSecond, Instant.now())
+            : null;
+    return new StepOutcome(r, metric);
   }
 
   /**
