@@ -29,8 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two data-parallel replicas kept in step through the sync topic, on a MiniCluster and a real
  * broker: two clean runs and a run with a failure in one replica publish the same rounds, apply the
- * same averages at the same steps and end with the same parameters; after every applied round both
- * replicas hold exactly the average this test computes from the rounds on the topic.
+ * same averages at the same steps and end with the same parameters; after every applied round and
+ * at its end each replica holds exactly the average this test computes from the rounds on the
+ * topic. What a replica holds is read back from its session after the restore (the sync ledger's
+ * {@code params} and {@code state} digests), not what it handed to the restore; {@code state}
+ * covers parameters, both AdamW moments and the step.
  */
 class ReplicaSyncITCase {
 
@@ -105,25 +108,32 @@ class ReplicaSyncITCase {
     assertThat(first.syncLedger().stream().map(ReplicaSyncITCase::withoutDigests).sorted())
         .containsExactlyElementsOf(expectedRounds.stream().sorted().toList());
 
-    // After every applied round both replicas hold the average of that round's contributions.
+    // After every applied round, and at the end, each replica holds the average of that round's
+    // contributions: the parameters it reports are read back from its session.
     Map<Long, List<TrainingState>> rounds = roundsOnTopic(first.conf());
     for (String line : first.syncLedger()) {
       String round = field(line, "round");
-      String params = field(line, "params");
-      if (round.equals("final")) {
-        continue;
-      }
-      List<TrainingState> contributions = rounds.get(Long.parseLong(round));
+      long q = round.equals("final") ? SyncChunk.FINAL_ROUND : Long.parseLong(round);
+      List<TrainingState> contributions = rounds.get(q);
       assertThat(contributions).as("contributions of round " + round).hasSize(REPLICAS);
-      assertThat(params)
-          .as("replica parameters after round " + round)
+      assertThat(field(line, "params"))
+          .as("parameters replica %s holds after round %s", field(line, "replica"), round)
           .isEqualTo(ParameterDigest.of(mean(contributions)));
+      assertThat(field(line, "state")).as("whole-state digest in " + line).hasSize(64);
     }
     List<String> finals = first.syncLedger().stream().filter(l -> l.contains("final")).toList();
     assertThat(finals).hasSize(REPLICAS);
     assertThat(finals.stream().map(l -> field(l, "params")).distinct()).hasSize(1);
 
-    // Clean, clean and failed runs: the same rounds on the topic and the same replicas.
+    // Clean, clean and failed runs: the same rounds on the topic and the same replicas, each
+    // replica's whole state (parameters, both moments, step) after every round and at its end.
+    for (Run other : List.of(second, faulty)) {
+      assertThat(statesByRound(other.syncLedger()))
+          .as(
+              "every replica's whole state after every round, "
+                  + other.conf().get(TlAlignOptions.GROUP_ID))
+          .isEqualTo(statesByRound(first.syncLedger()));
+    }
     assertThat(second.syncLedger()).isEqualTo(first.syncLedger());
     assertThat(faulty.syncLedger()).isEqualTo(first.syncLedger());
     assertThat(digests(roundsOnTopic(second.conf()))).isEqualTo(digests(rounds));
@@ -133,7 +143,11 @@ class ReplicaSyncITCase {
           .isEqualTo(first.outcome().state().parameters());
       assertThat(other.outcome().state().firstMoments())
           .isEqualTo(first.outcome().state().firstMoments());
+      assertThat(other.outcome().state().secondMoments())
+          .isEqualTo(first.outcome().state().secondMoments());
       assertThat(other.outcome().state().step()).isEqualTo(first.outcome().state().step());
+      assertThat(ParameterDigest.ofState(other.outcome().state()))
+          .isEqualTo(ParameterDigest.ofState(first.outcome().state()));
     }
     assertThat(ParameterDigest.of(first.outcome().state().parameters()))
         .isEqualTo(field(finals.get(0), "params"));
@@ -196,6 +210,16 @@ class ReplicaSyncITCase {
         sum[i] = sum[i] / contributions.size();
       }
       out.add(new NamedTensor(first.get(t).name(), first.get(t).shape(), sum));
+    }
+    return out;
+  }
+
+  /** {@code replica=R round=Q} to the whole-state digest the replica reported there. */
+  private static Map<String, String> statesByRound(List<String> syncLedger) {
+    Map<String, String> out = new TreeMap<>();
+    for (String line : syncLedger) {
+      String key = "replica=" + field(line, "replica") + " round=" + field(line, "round");
+      assertThat(out.put(key, field(line, "state"))).as(key + " reported once").isNull();
     }
     return out;
   }

@@ -2,9 +2,10 @@ package io.tlalign.pipeline.ml;
 
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.model.train.StepResult;
-import io.tlalign.model.train.TrainingSession;
 import io.tlalign.pipeline.job.TrainerSettings;
 import io.tlalign.pipeline.records.TrainingBatch;
+import io.tlalign.pipeline.train.StepOutcome;
+import io.tlalign.pipeline.train.TrainingCore;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -13,10 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fit's training operator: the streaming job's {@link TrainingSession}, opened from the same
+ * The fit's training operator: the streaming job's {@link TrainingCore}, opened from the same
  * {@link TrainerSettings}, steps on each batch; at the end of the bounded input it emits the
  * session's whole state in {@link TrainingStateFormat}. Unlike the streaming job's operator it
- * keeps no Flink state: a fit that fails is run again from the start. Parallelism 1.
+ * keeps no Flink state (a fit that fails is run again from the start), no ledger and publishes
+ * nothing. Parallelism 1.
  */
 final class FitTrainOperator extends AbstractStreamOperator<byte[]>
     implements OneInputStreamOperator<TrainingBatch, byte[]>, BoundedOneInput {
@@ -25,7 +27,7 @@ final class FitTrainOperator extends AbstractStreamOperator<byte[]>
   private static final Logger LOG = LoggerFactory.getLogger(FitTrainOperator.class);
 
   private final TrainerSettings settings;
-  private transient TrainingSession session;
+  private transient TrainingCore core;
 
   FitTrainOperator(TrainerSettings settings) {
     this.settings = settings;
@@ -34,30 +36,29 @@ final class FitTrainOperator extends AbstractStreamOperator<byte[]>
   @Override
   public void open() throws Exception {
     super.open();
-    session = settings.openSession(-1, null);
+    core = TrainingCore.builder().setSettings(settings).optName("fit").optLedger(false).build();
   }
 
   @Override
   public void processElement(StreamRecord<TrainingBatch> element) {
-    StepResult r = session.step(element.getValue().toMixedBatch());
-    if (r.refused()) {
-      LOG.warn("fit: step refused at batch {}: {}", r.batchIndex(), r.refusalReason());
-    } else if (r.step() % settings.metricsEvery() == 0) {
+    StepOutcome outcome = core.step(element.getValue());
+    StepResult r = outcome.result();
+    if (!r.refused() && outcome.metric() != null) {
       LOG.info("fit: step {} loss {} lr {}", r.step(), r.loss(), r.learningRate());
     }
   }
 
   @Override
   public void endInput() {
-    output.collect(new StreamRecord<>(TrainingStateFormat.toBytes(session.captureState())));
+    output.collect(new StreamRecord<>(TrainingStateFormat.toBytes(core.captureState())));
   }
 
   @Override
   public void close() throws Exception {
     try {
-      if (session != null) {
-        session.close();
-        session = null;
+      if (core != null) {
+        core.close();
+        core = null;
       }
     } finally {
       super.close();

@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.operators;
 
+import io.tlalign.pipeline.train.StepTimer;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.accumulators.LongMaximum;
 import org.apache.flink.api.common.accumulators.LongMinimum;
@@ -10,7 +11,7 @@ import org.apache.flink.api.common.functions.RuntimeContext;
  * finished: time spent in training steps (summed over replicas) and the span from the first step's
  * start to the last step's end (over all replicas). Reported only; nothing in the math reads them.
  */
-public final class TrainingTimes {
+public final class TrainingTimes implements StepTimer {
 
   public static final String COMPUTE_NANOS = "tlalign-train-compute-nanos";
   public static final String FIRST_STEP_MS = "tlalign-train-first-step-ms";
@@ -31,6 +32,7 @@ public final class TrainingTimes {
   }
 
   /** Before a step: the clock. */
+  @Override
   public long begin() {
     if (!started) {
       firstStep.add(System.currentTimeMillis());
@@ -40,6 +42,7 @@ public final class TrainingTimes {
   }
 
   /** After a step that began at {@code t0} and trained {@code batchImages}. */
+  @Override
   public void end(long t0, int batchImages) {
     computeNanos.add(System.nanoTime() - t0);
     images.add(batchImages);

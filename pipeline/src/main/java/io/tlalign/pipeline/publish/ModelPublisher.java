@@ -1,6 +1,7 @@
 package io.tlalign.pipeline.publish;
 
 import io.tlalign.model.state.TrainingState;
+import io.tlalign.pipeline.train.ModelPublication;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * once that checkpoint is complete. A model whose checkpoint never completes is deleted, never
  * announced, so no published model reflects data that a restore would replay.
  */
-public final class ModelPublisher implements AutoCloseable {
+public final class ModelPublisher implements ModelPublication {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelPublisher.class);
 
@@ -44,6 +45,7 @@ public final class ModelPublisher implements AutoCloseable {
   }
 
   /** Writes the model file for a checkpoint being taken, unless no step ran since the last one. */
+  @Override
   public void stage(TrainingState state, long checkpointId) throws IOException {
     if (state.step() == lastStagedStep || state.step() == 0) {
       return;
@@ -56,11 +58,13 @@ public final class ModelPublisher implements AutoCloseable {
    * The parameters changed without a step (replicas applying an average): the next checkpoint
    * stages the model again even at the same step.
    */
+  @Override
   public void parametersChanged() {
     lastStagedStep = -1;
   }
 
   /** Announces the newest model staged at or before a completed checkpoint. */
+  @Override
   public void publishUpTo(long completedCheckpointId)
       throws ExecutionException, InterruptedException {
     Map.Entry<Long, ModelRef> newest = staged.floorEntry(completedCheckpointId);
@@ -89,6 +93,7 @@ public final class ModelPublisher implements AutoCloseable {
   }
 
   /** Deletes the model staged for an aborted checkpoint. */
+  @Override
   public void discard(long checkpointId) {
     ModelRef ref = staged.remove(checkpointId);
     if (ref != null) {

@@ -1,35 +1,34 @@
 package io.tlalign.pipeline.sync;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import io.tlalign.model.EngineOptions;
-import io.tlalign.model.EngineSetup;
 import io.tlalign.model.state.CorruptTrainingStateException;
 import io.tlalign.model.state.OptimizerState;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.model.train.StepResult;
-import io.tlalign.model.train.TrainingSession;
 import io.tlalign.pipeline.job.TrainerSettings;
+import io.tlalign.pipeline.operators.AssignedGpu;
 import io.tlalign.pipeline.operators.FaultInjection;
 import io.tlalign.pipeline.operators.TrainFunction;
 import io.tlalign.pipeline.operators.TrainingTimes;
 import io.tlalign.pipeline.publish.ModelPublisher;
 import io.tlalign.pipeline.records.TrainingBatch;
+import io.tlalign.pipeline.train.CheckpointedState;
+import io.tlalign.pipeline.train.ModelPublication;
+import io.tlalign.pipeline.train.RestoreSubject;
+import io.tlalign.pipeline.train.StepOutcome;
+import io.tlalign.pipeline.train.TrainingCore;
 import io.tlalign.schemas.TrainingMetric;
-import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
-import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -56,8 +55,10 @@ import org.slf4j.LoggerFactory;
  * average, so all replicas end with the same parameters. A round that some replica ended before
  * reaching can never complete and is skipped by every replica alike.
  *
- * <p>Everything held between records is operator state: the training state, the buffered batches,
- * the sync messages of rounds not yet applied, the progress counters and the ledgers.
+ * <p>The model, its step, metrics, ledger and publishing are the {@link TrainingCore} that the
+ * streaming job's trainer uses too; this operator adds the sync protocol. Everything held between
+ * records is operator state: the training state, the buffered batches, the sync messages of rounds
+ * not yet applied, the {@link ReplicaProgress} and the ledgers.
  */
 public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingMetric>
     implements TwoInputStreamOperator<TrainingBatch, byte[], TrainingMetric>, BoundedMultiInput {
@@ -71,15 +72,16 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   /**
    * Accumulator listing, per replica, each round it applied or skipped and its final state, as
-   * {@code replica=R round=Q step=N params=SHA256} lines (restored with the state, like the
-   * ledger).
+   * {@code replica=R round=Q step=N params=SHA256 state=SHA256} lines (restored with the state,
+   * like the ledger). The digests are of the state read back from the session after the round
+   * applied: {@code params} of the parameters ({@link ParameterDigest#of}), {@code state} of the
+   * whole state, both AdamW moments and the step included ({@link ParameterDigest#ofState}).
    */
   public static final String SYNC_LEDGER_ACCUMULATOR = "tlalign-sync-ledger";
 
   /** Benchmark figure of the attempt that finished (not restored): ms from publish to complete. */
   public static final String ROUND_LATENCY_ACCUMULATOR = "tlalign-sync-round-latency-ms";
 
-  static final int STATE_CHUNK_BYTES = 8 << 20;
   private static final long NONE = -1;
 
   static final ListStateDescriptor<byte[]> STATE_CHUNKS =
@@ -95,8 +97,21 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   static final ListStateDescriptor<byte[]> SYNC_MESSAGES =
       new ListStateDescriptor<>(
           "tlalign-replica-sync-messages", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-  static final ListStateDescriptor<Long> PROGRESS =
-      new ListStateDescriptor<>("tlalign-replica-progress", Long.class);
+
+  /** A POJO type (a Java record, serialized by field name), never a Kryo generic type. */
+  static final TypeInformation<ReplicaProgress> PROGRESS_TYPE =
+      TypeInformation.of(ReplicaProgress.class);
+
+  static final ListStateDescriptor<ReplicaProgress> PROGRESS =
+      new ListStateDescriptor<>("tlalign-replica-progress-v2", PROGRESS_TYPE);
+
+  /**
+   * The progress as checkpoints of the previous version hold it: seven positional longs (see {@link
+   * ReplicaProgress#fromLegacyLongs}). Read when {@link #PROGRESS} is empty, cleared on every
+   * snapshot.
+   */
+  static final ListStateDescriptor<Long> LEGACY_PROGRESS =
+      new ListStateDescriptor<>("tlalign-replica-progress", Types.LONG);
 
   private final TrainerSettings settings;
   private final SyncSettings sync;
@@ -108,28 +123,25 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private transient ListState<String> syncLedgerState;
   private transient ListState<TrainingBatch> bufferState;
   private transient ListState<byte[]> syncMessagesState;
-  private transient ListState<Long> progressState;
+  private transient ListState<ReplicaProgress> progressState;
+  private transient ListState<Long> legacyProgressState;
 
   private transient int replica;
   private transient TrainingState restored;
-  private transient TrainingSession session;
+  private transient TrainingCore core;
   private transient RoundAssembler assembler;
   private transient ArrayDeque<TrainingBatch> buffer;
-  private transient List<String> ledger;
+  private transient List<String> restoredLedger;
   private transient List<String> syncLedger;
   private transient long awaiting;
   private transient boolean inputEnded;
   private transient boolean finalPublished;
   private transient boolean finalApplied;
 
-  private transient ModelPublisher publisher;
-  private transient ListAccumulator<String> ledgerAccumulator;
   private transient ListAccumulator<String> syncLedgerAccumulator;
-  private transient TrainingTimes times;
   private transient ListAccumulator<Long> roundLatency;
   private transient Map<Long, Long> publishedAt;
   private transient Counter rejectedRounds;
-  private transient volatile double lastLoss = Double.NaN;
 
   public ReplicaTrainOperator(
       TrainerSettings settings,
@@ -152,6 +164,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     bufferState = store.getListState(BUFFER);
     syncMessagesState = store.getListState(SYNC_MESSAGES);
     progressState = store.getListState(PROGRESS);
+    legacyProgressState = store.getListState(LEGACY_PROGRESS);
     replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     if (parallelism != sync.replicas()) {
@@ -164,7 +177,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     }
     assembler = new RoundAssembler(sync.runId(), sync.replicas());
     buffer = new ArrayDeque<>();
-    ledger = new ArrayList<>();
+    restoredLedger = new ArrayList<>();
     syncLedger = new ArrayList<>();
     awaiting = NONE;
     if (context.isRestored()) {
@@ -173,96 +186,109 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   }
 
   private void restore() throws Exception {
-    List<Long> progress = new ArrayList<>();
-    progressState.get().forEach(progress::add);
+    RestoreSubject subject = RestoreSubject.replica(replica);
+    ReplicaProgress progress = restoredProgress();
     List<byte[]> chunks = new ArrayList<>();
     chunksState.get().forEach(chunks::add);
-    if (chunks.isEmpty() || progress.size() != 7) {
-      throw new IllegalStateException(
-          "the job is restored from a checkpoint that holds no replica state for replica "
-              + replica
-              + "; refusing to start a new model while the input resumes mid-stream. Restore a"
-              + " checkpoint taken with the same tlalign.replicas, or start without one");
+    if (chunks.isEmpty() || progress == null) {
+      throw CheckpointedState.missing(subject);
     }
-    if (progress.get(0) != replica || progress.get(1) != sync.replicas()) {
-      throw new IllegalStateException(
-          "replica "
-              + replica
-              + " of "
-              + sync.replicas()
-              + " was handed the state of replica "
-              + progress.get(0)
-              + " of "
-              + progress.get(1)
-              + "; changing tlalign.replicas needs a fresh start (or the old value)");
-    }
-    assembler.discardUpTo(progress.get(2));
-    awaiting = progress.get(3);
-    inputEnded = progress.get(4) != 0;
-    finalPublished = progress.get(5) != 0;
-    finalApplied = progress.get(6) != 0;
-    try {
-      restored = TrainingStateFormat.fromChunks(chunks);
-    } catch (CorruptTrainingStateException e) {
-      throw new IOException(
-          "refusing to restore replica " + replica + " from the checkpoint: " + e.getMessage(), e);
-    }
-    restored.requirePreset(settings.model().name());
+    progress.requireReplica(replica, sync.replicas());
+    assembler.discardUpTo(progress.floor());
+    awaiting = progress.awaiting();
+    inputEnded = progress.inputEnded();
+    finalPublished = progress.finalPublished();
+    finalApplied = progress.finalApplied();
+    restored = CheckpointedState.decode(chunks, settings.model().name(), subject);
     bufferState.get().forEach(buffer::add);
     syncMessagesState.get().forEach(assembler::add);
     assembler.drainReports(); // reported when first received
-    ledgerState.get().forEach(ledger::add);
+    ledgerState.get().forEach(restoredLedger::add);
     syncLedgerState.get().forEach(syncLedger::add);
+  }
+
+  /**
+   * This replica's progress from the checkpoint: the named value, or else the seven longs a
+   * checkpoint of the previous version holds; null when there is neither.
+   */
+  private ReplicaProgress restoredProgress() throws Exception {
+    List<ReplicaProgress> named = new ArrayList<>();
+    progressState.get().forEach(named::add);
+    if (named.size() > 1) {
+      throw new IllegalStateException(
+          "replica "
+              + replica
+              + " was handed "
+              + named.size()
+              + " progress values; the checkpoint was taken with another tlalign.replicas, which"
+              + " needs a fresh start (or the old value)");
+    }
+    if (!named.isEmpty()) {
+      return named.get(0);
+    }
+    List<Long> legacy = new ArrayList<>();
+    legacyProgressState.get().forEach(legacy::add);
+    return legacy.isEmpty() ? null : ReplicaProgress.fromLegacyLongs(legacy);
+  }
+
+  /** Where this replica stands now, for the snapshot. */
+  ReplicaProgress progress() {
+    return new ReplicaProgress(
+        replica,
+        sync.replicas(),
+        assembler.floor(),
+        awaiting,
+        inputEnded,
+        finalPublished,
+        finalApplied);
   }
 
   @Override
   public void open() throws Exception {
     super.open();
-    Engine engine = EngineSetup.start(EngineOptions.defaults().withThreads(settings.threads(), 1));
-    Device device = EngineSetup.selectDevice(engine, assignedGpu());
-    session =
-        restored != null
-            ? TrainingSession.fromState(settings.trainingConfig(), device, restored)
-            : TrainingSession.create(settings.trainingConfig(), device);
+    var ctx = getRuntimeContext();
+    boolean drills = sync.faultReplica() < 0 || sync.faultReplica() == replica;
+    core =
+        TrainingCore.builder()
+            .setSettings(settings)
+            .optName("replica " + replica)
+            .optGpu(AssignedGpu.of(ctx))
+            .optRestored(restored, restoredLedger)
+            .optPublication(
+                publisherFactory == null || replica != 0
+                    ? ModelPublication.NONE
+                    : publisherFactory.create())
+            .optFaultDrill(drills ? fault::maybeFail : step -> {})
+            .optStepTimer(new TrainingTimes(ctx))
+            .build();
     LOG.info(
         "replica {} of {} trains {} on {} from step {}{}",
         replica,
         sync.replicas(),
         settings.preset(),
-        device,
-        session.stepCount(),
+        core.device(),
+        core.stepCount(),
         restored != null ? " (restored)" : "");
     restored = null;
-    publisher = publisherFactory == null || replica != 0 ? null : publisherFactory.create();
-    var ctx = getRuntimeContext();
-    if (settings.ledger()) {
-      ledgerAccumulator = new ListAccumulator<>();
-      ledger.forEach(ledgerAccumulator::add);
+    restoredLedger = null;
+    if (core.ledger().enabled()) {
+      ListAccumulator<String> ledgerAccumulator = new ListAccumulator<>();
       ctx.addAccumulator(TrainFunction.LEDGER_ACCUMULATOR, ledgerAccumulator);
+      core.ledger().mirrorTo(ledgerAccumulator::add);
     }
     syncLedgerAccumulator = new ListAccumulator<>();
     syncLedger.forEach(syncLedgerAccumulator::add);
     ctx.addAccumulator(SYNC_LEDGER_ACCUMULATOR, syncLedgerAccumulator);
-    times = new TrainingTimes(ctx);
     roundLatency = new ListAccumulator<>();
     ctx.addAccumulator(ROUND_LATENCY_ACCUMULATOR, roundLatency);
     publishedAt = new HashMap<>();
     var metrics = getMetricGroup();
     rejectedRounds = metrics.counter("rejectedSyncRounds");
-    metrics.gauge("loss", () -> lastLoss);
-    metrics.gauge("step", () -> session.stepCount());
+    metrics.gauge("loss", core::lastLoss);
+    metrics.gauge("imagesPerSecond", core::imagesPerSecond);
+    metrics.gauge("step", core::stepCount);
     metrics.gauge("bufferedBatches", () -> buffer.size());
     metrics.gauge("awaitedRound", () -> awaiting);
-  }
-
-  private int assignedGpu() {
-    for (ExternalResourceInfo info : getRuntimeContext().getExternalResourceInfos("gpu")) {
-      var index = info.getProperty("index");
-      if (index.isPresent()) {
-        return Integer.parseInt(index.get());
-      }
-    }
-    return -1;
   }
 
   @Override
@@ -326,35 +352,10 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   }
 
   private void train(TrainingBatch batch) {
-    if (sync.faultReplica() < 0 || sync.faultReplica() == replica) {
-      fault.maybeFail(session.stepCount() + 1);
-    }
-    long t0 = times.begin();
-    StepResult r = session.step(batch.toMixedBatch());
-    times.end(t0, r.refused() ? 0 : r.batchSize());
-    lastLoss = r.loss();
-    if (r.refused()) {
-      LOG.warn(
-          "replica {}: step refused at batch {}: {}", replica, r.batchIndex(), r.refusalReason());
-    } else if (settings.ledger()) {
-      for (String id : batch.ids) {
-        ledger.add(id);
-        ledgerAccumulator.add(id);
-      }
-    }
-    if (replica == 0 && (r.refused() || r.step() % settings.metricsEvery() == 0)) {
-      output.collect(
-          new StreamRecord<>(
-              TrainingMetric.newBuilder()
-                  .setStep(r.step())
-                  .setLoss(r.loss())
-                  .setAccuracy(null)
-                  .setLearningRate(r.learningRate())
-                  .setImagesPerSecond(0.0)
-                  .setMeanLambda(r.meanLambda())
-                  .setMeanAlignedShareA(r.meanAlignedShareA())
-                  .setTime(Instant.now())
-                  .build()));
+    StepOutcome outcome = core.step(batch);
+    StepResult r = outcome.result();
+    if (replica == 0 && outcome.metric() != null) {
+      output.collect(new StreamRecord<>(outcome.metric()));
     }
     if (!r.refused() && r.step() % sync.everySteps() == 0) {
       long round = r.step() / sync.everySteps();
@@ -367,7 +368,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   }
 
   private void publish(long round) {
-    TrainingState state = session.captureState();
+    TrainingState state = core.captureState();
     byte[] payload = Contribution.payloadOf(state, sync.averageMoments()).toBytes();
     for (byte[] message :
         Contribution.messages(
@@ -422,7 +423,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       }
     }
     finalApplied = true;
-    TrainingState end = session.captureState();
+    TrainingState end = core.captureState();
     note(
         SyncChunk.FINAL_ROUND,
         "step="
@@ -433,7 +434,11 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
             + ParameterDigest.ofState(end));
   }
 
-  /** Replaces the parameters (and moments, if averaged) with the round's average. */
+  /**
+   * Replaces the parameters (and moments, if averaged) with the round's average, and notes the
+   * digests of the state read back from the session, so a run shows what the replica holds, not
+   * what it was handed.
+   */
   private void apply(long round) {
     List<TrainingState> contributions = new ArrayList<>();
     for (byte[] payload : assembler.payloads(round)) {
@@ -445,7 +450,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         return;
       }
     }
-    TrainingState current = session.captureState();
+    TrainingState current = core.captureState();
     var params = ReplicaAverage.parameters(contributions);
     if (sync.applyDelta() && round != SyncChunk.FINAL_ROUND) {
       params =
@@ -456,7 +461,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         sync.averageMoments()
             ? ReplicaAverage.moments(contributions, current.optimizerStepCount())
             : null;
-    session.restore(
+    core.replaceState(
         TrainingState.builder()
             .setPreset(current.preset())
             .setStep(current.step())
@@ -466,11 +471,16 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
             .optOptimizer(moments != null ? moments : current.optimizer())
             .optMetadata(current.metadata())
             .build());
-    if (publisher != null) {
-      publisher.parametersChanged();
-    }
     if (round != SyncChunk.FINAL_ROUND) {
-      note(round, "step=" + current.step() + " params=" + ParameterDigest.of(params));
+      TrainingState held = core.captureState();
+      note(
+          round,
+          "step="
+              + held.step()
+              + " params="
+              + ParameterDigest.of(held.parameters())
+              + " state="
+              + ParameterDigest.ofState(held));
     }
   }
 
@@ -492,57 +502,41 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    TrainingState state = session.captureState();
-    chunksState.update(TrainingStateFormat.toChunks(state, STATE_CHUNK_BYTES));
-    ledgerState.update(ledger);
+    chunksState.update(core.snapshot(context.getCheckpointId()));
+    ledgerState.update(core.ledger().ids());
     syncLedgerState.update(syncLedger);
     bufferState.update(new ArrayList<>(buffer));
     syncMessagesState.update(assembler.retained());
-    progressState.update(
-        List.of(
-            (long) replica,
-            (long) sync.replicas(),
-            assembler.floor(),
-            awaiting,
-            inputEnded ? 1L : 0L,
-            finalPublished ? 1L : 0L,
-            finalApplied ? 1L : 0L));
-    if (publisher != null) {
-      publisher.stage(state, context.getCheckpointId());
-    }
+    progressState.update(List.of(progress()));
+    legacyProgressState.clear();
   }
 
   @Override
   public void notifyCheckpointComplete(long checkpointId) throws Exception {
     super.notifyCheckpointComplete(checkpointId);
-    if (publisher != null) {
-      publisher.publishUpTo(checkpointId);
-    }
+    core.checkpointComplete(checkpointId);
   }
 
   @Override
   public void notifyCheckpointAborted(long checkpointId) throws Exception {
     super.notifyCheckpointAborted(checkpointId);
-    if (publisher != null) {
-      publisher.discard(checkpointId);
-    }
+    core.checkpointAborted(checkpointId);
   }
 
   @Override
   public void close() throws Exception {
     try {
-      if (publisher != null) {
-        publisher.close();
+      if (core != null) {
+        core.close();
+        core = null;
       }
     } finally {
-      try {
-        if (session != null) {
-          session.close();
-          session = null;
-        }
-      } finally {
-        super.close();
-      }
+      super.close();
     }
+  }
+
+  /** For tests: the state the session holds now. */
+  TrainingState currentState() {
+    return core.captureState();
   }
 }
