@@ -21,19 +21,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A long run of the real training job in this JVM, watching its resident memory: a local Kafka
@@ -176,13 +173,9 @@ public final class SoakBenchmark {
       throws Exception {
     AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
     CompletableFuture<?> done = job.getJobExecutionResult();
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        io.tlalign.pipeline.local.TopicReader.consumer(
+            io.tlalign.pipeline.job.KafkaClients.of(bootstrap))) {
       List<TopicPartition> parts = new ArrayList<>();
       for (PartitionInfo info : consumer.partitionsFor(metricsTopic, Duration.ofSeconds(30))) {
         parts.add(new TopicPartition(info.topic(), info.partition()));

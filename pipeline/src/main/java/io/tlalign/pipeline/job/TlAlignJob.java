@@ -65,7 +65,7 @@ public final class TlAlignJob {
   public static void build(StreamExecutionEnvironment env, ReadableConfig conf) {
     JobValidation.validate(conf);
     TrainerSettings settings = TrainerSettings.from(conf);
-    String bootstrap = conf.get(TlAlignOptions.BOOTSTRAP_SERVERS);
+    KafkaClients kafka = KafkaClients.from(conf);
 
     env.enableCheckpointing(
         conf.get(TlAlignOptions.CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
@@ -84,7 +84,7 @@ public final class TlAlignJob {
 
     KafkaSourceBuilder<KafkaRecord> train =
         KafkaSource.<KafkaRecord>builder()
-            .setBootstrapServers(bootstrap)
+            .setProperties(kafka.build())
             .setTopics(conf.get(TlAlignOptions.TRAIN_TOPIC))
             .setGroupId(conf.get(TlAlignOptions.GROUP_ID))
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -117,9 +117,7 @@ public final class TlAlignJob {
         .getSideOutput(DecodeAndValidate.DEAD_LETTERS)
         .sinkTo(
             kafkaSink(
-                bootstrap,
-                conf.get(TlAlignOptions.DEAD_LETTER_TOPIC),
-                AvroRecordCodec::forDeadLetter))
+                kafka, conf.get(TlAlignOptions.DEAD_LETTER_TOPIC), AvroRecordCodec::forDeadLetter))
         .setParallelism(decodeParallelism)
         .uid("sink-deadletter")
         .name("images.deadletter");
@@ -151,12 +149,11 @@ public final class TlAlignJob {
         conf.getOptional(TlAlignOptions.MODEL_STORE)
             .map(
                 uri ->
-                    new ModelPublisher.Factory(
-                        uri, bootstrap, conf.get(TlAlignOptions.MODELS_TOPIC)))
+                    new ModelPublisher.Factory(uri, kafka, conf.get(TlAlignOptions.MODELS_TOPIC)))
             .orElse(null);
     DataStream<TrainingMetric> metrics =
         conf.get(TlAlignOptions.REPLICAS) > 1
-            ? replicas(env, conf, settings, batches, publisher, bootstrap)
+            ? replicas(env, conf, settings, batches, publisher, kafka)
             : batches
                 .process(
                     new TrainFunction(
@@ -169,14 +166,12 @@ public final class TlAlignJob {
                 .name("train");
 
     if (conf.get(TlAlignOptions.EVAL_ENABLED) && !conf.get(TlAlignOptions.BOUNDED)) {
-      metrics = metrics.union(evaluation(env, conf, settings, decode, bootstrap));
+      metrics = metrics.union(evaluation(env, conf, settings, decode, kafka));
     }
     metrics
         .sinkTo(
             kafkaSink(
-                bootstrap,
-                conf.get(TlAlignOptions.METRICS_TOPIC),
-                AvroRecordCodec::forTrainingMetric))
+                kafka, conf.get(TlAlignOptions.METRICS_TOPIC), AvroRecordCodec::forTrainingMetric))
         .setParallelism(1)
         .uid("sink-metrics")
         .name("tlalign.metrics");
@@ -240,7 +235,7 @@ public final class TlAlignJob {
       TrainerSettings settings,
       DataStream<TrainingBatch> batches,
       ModelPublisher.Factory publisher,
-      String bootstrap) {
+      KafkaClients kafka) {
     SyncSettings sync = SyncSettings.from(conf);
     String topic = conf.get(TlAlignOptions.SYNC_TOPIC);
     // The batch routing is a custom partitioner, which unaligned checkpoints skip unless forced;
@@ -248,7 +243,7 @@ public final class TlAlignJob {
     env.getCheckpointConfig().setForceUnalignedCheckpoints(true);
     DataStream<byte[]> rounds =
         env.addSource(
-                new SyncTopicSource(bootstrap, topic, sync.runId(), sync.replicas()),
+                new SyncTopicSource(kafka, topic, sync.runId(), sync.replicas()),
                 "tlalign.sync",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
             .setParallelism(1)
@@ -269,7 +264,7 @@ public final class TlAlignJob {
             .uid("train-replicas");
     trained
         .getSideOutput(ReplicaTrainOperator.SYNC)
-        .sinkTo(SyncSink.create(bootstrap, topic, sync))
+        .sinkTo(SyncSink.create(kafka, topic, sync))
         .setParallelism(sync.replicas())
         .uid("sink-sync")
         .name("tlalign.sync");
@@ -281,11 +276,11 @@ public final class TlAlignJob {
       ReadableConfig conf,
       TrainerSettings settings,
       DecodeAndValidate decode,
-      String bootstrap) {
+      KafkaClients kafka) {
     DataStream<TrainingImage> evalImages =
         env.fromSource(
                 KafkaSource.<KafkaRecord>builder()
-                    .setBootstrapServers(bootstrap)
+                    .setProperties(kafka.build())
                     .setTopics(conf.get(TlAlignOptions.EVAL_TOPIC))
                     .setGroupId(conf.get(TlAlignOptions.GROUP_ID) + "-eval")
                     .setStartingOffsets(OffsetsInitializer.earliest())
@@ -302,7 +297,7 @@ public final class TlAlignJob {
     DataStream<KafkaRecord> modelRefs =
         env.fromSource(
                 KafkaSource.<KafkaRecord>builder()
-                    .setBootstrapServers(bootstrap)
+                    .setProperties(kafka.build())
                     .setTopics(conf.get(TlAlignOptions.MODELS_TOPIC))
                     .setGroupId(conf.get(TlAlignOptions.GROUP_ID) + "-models")
                     .setStartingOffsets(OffsetsInitializer.latest())
@@ -332,9 +327,9 @@ public final class TlAlignJob {
   }
 
   static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(
-      String bootstrap, String topic, SerializableSupplier<AvroRecordCodec<T>> codec) {
+      KafkaClients kafka, String topic, SerializableSupplier<AvroRecordCodec<T>> codec) {
     return KafkaSink.<T>builder()
-        .setBootstrapServers(bootstrap)
+        .setKafkaProducerConfig(kafka.build())
         .setRecordSerializer(
             KafkaRecordSerializationSchema.<T>builder()
                 .setTopic(topic)
