@@ -138,6 +138,18 @@ public final class KafkaAccessCheck {
   }
 
   /**
+   * Connects and authenticates, and nothing more: for tools (replay) that need no job rights.
+   *
+   * @throws KafkaAccessException on refused credentials, a failed TLS handshake, or a listener that
+   *     does not answer this client's protocol
+   */
+  public static void connect(KafkaClients kafka) throws InterruptedException {
+    try (Admin admin = Admin.create(adminConfig(kafka))) {
+      connect(admin, kafka);
+    }
+  }
+
+  /**
    * Fails fast on refused credentials, a failed TLS handshake, or a listener that does not answer
    * this client's protocol.
    */

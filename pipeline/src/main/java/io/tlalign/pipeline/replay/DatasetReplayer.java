@@ -69,6 +69,8 @@ public final class DatasetReplayer {
   public static ReplaySummary replay(ReplaySpec spec, KafkaClients kafka, ProgressListener listener)
       throws InterruptedException {
     requireReachable(kafka.bootstrapServers());
+    // Refused credentials or a TLS listener: one clear line, not a timeout per topic call.
+    io.tlalign.pipeline.job.KafkaAccessCheck.connect(kafka);
     try (Admin admin = Admin.create(adminConfig(kafka))) {
       ReplayTopics.ensure(admin, spec, ADMIN_TIMEOUT_MS);
     }
