@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ReadableConfig;
@@ -56,6 +57,10 @@ public final class KafkaClients implements Serializable {
   /** Names, types and places of secrets, not secrets: key.serializer, ssl.keystore.location. */
   private static final Pattern NOT_SECRET_SUFFIX =
       Pattern.compile(".*\\.(type|location|algorithm|serializer|deserializer|class|url)$");
+
+  /** {@code password="..."} and the like inside a JAAS configuration line. */
+  private static final Pattern JAAS_SECRET =
+      Pattern.compile("(?i)(password|secret|token)[a-z_]*\\s*=\\s*\"([^\"]*)\"");
 
   /** A value that is nothing but one config provider reference, e.g. {@code ${file:/p:k}}. */
   private static final Pattern PROVIDER_REFERENCE = Pattern.compile("\\$\\{[^}]+}");
@@ -218,6 +223,13 @@ public final class KafkaClients implements Serializable {
           && v.length() >= 3
           && !v.equals(masked(e.getKey(), v))) {
         out = out.replace(v, HIDDEN);
+        // And the quoted options of a JAAS line alone (password="..."), as a message may quote.
+        Matcher quoted = JAAS_SECRET.matcher(v);
+        while (quoted.find()) {
+          if (quoted.group(2).length() >= 3) {
+            out = out.replace(quoted.group(2), HIDDEN);
+          }
+        }
       }
     }
     return out;
