@@ -171,6 +171,58 @@ class SecuredKafkaITCase {
   }
 
   @Test
+  void replayWritesToAnExistingTopicWithWriteAloneAndSaysWhatIsMissingOtherwise() throws Exception {
+    String topic = "sec.replay." + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, Object> conf = new LinkedHashMap<>(security.adminClientProperties());
+    conf.put("bootstrap.servers", KAFKA.bootstrapServers());
+    try (Admin admin = Admin.create(conf)) {
+      admin
+          .createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+      // As a Strimzi KafkaUser for the replay: WRITE on its (managed) topic, no CREATE.
+      admin
+          .createAcls(List.of(topic(topic, "User:replayer", AclOperation.WRITE)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    }
+    String password = "replayer-" + UUID.randomUUID();
+    KAFKA.broker().createScramUser("replayer", password);
+    Map<String, String> client = new LinkedHashMap<>(security.adminClientProperties());
+    client.put("sasl.jaas.config", BrokerSecurity.jaas("replayer", password));
+    Path config = write("replayer.properties", client);
+    String[] common = {
+      "replay",
+      "--dataset",
+      "fashion-mnist",
+      "--path",
+      FashionMnistFiles.DIR.toString(),
+      "--limit",
+      "10",
+      "--bootstrap-servers",
+      KAFKA.bootstrapServers(),
+      "--kafka-config",
+      config.toString(),
+      "--topic"
+    };
+    List<String> ok = new ArrayList<>(List.of(common));
+    ok.add(topic);
+    Result written = cli(ok.toArray(String[]::new));
+    assertThat(written.code()).as(written.toString()).isZero();
+    assertThat(written.out()).contains("records=10 failed=0 topic=" + topic);
+
+    List<String> refused = new ArrayList<>(List.of(common));
+    refused.add(topic + ".elsewhere");
+    Result denied = cli(refused.toArray(String[]::new));
+    System.out.println("replay without CREATE: " + denied.err().strip());
+    assertThat(denied.code()).isEqualTo(1);
+    assertThat(denied.err())
+        .contains("cannot create topic " + topic + ".elsewhere")
+        .contains("lacks CREATE")
+        .doesNotContain(password);
+  }
+
+  @Test
   void aWrongPasswordFailsFastSayingAuthenticationFailed() throws Exception {
     JobNames job = new JobNames("pw" + UUID.randomUUID().toString().substring(0, 6));
     KAFKA.broker().createScramUser("trainer", TRAINER_PASSWORD);
