@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +22,19 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class KafkaTestClient implements AutoCloseable {
 
   private final String bootstrap;
+  private final Map<String, String> security;
   private final KafkaProducer<byte[], byte[]> producer;
 
   KafkaTestClient(String bootstrap) {
+    this(bootstrap, Map.of());
+  }
+
+  /** With client properties such as a secured broker's SASL_SSL settings. */
+  KafkaTestClient(String bootstrap, Map<String, String> security) {
     this.bootstrap = bootstrap;
+    this.security = Map.copyOf(security);
     Properties p = new Properties();
+    p.putAll(security);
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
@@ -58,6 +67,7 @@ final class KafkaTestClient implements AutoCloseable {
 
   private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, String isolationLevel) {
     Properties p = new Properties();
+    p.putAll(security);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);

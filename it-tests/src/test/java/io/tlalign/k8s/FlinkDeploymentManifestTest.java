@@ -268,7 +268,19 @@ class FlinkDeploymentManifestTest {
     Map<String, String> parsed = ParameterTool.fromArgs(args).toMap();
     assertThat(parsed).hasSize(args.length / 2);
     Configuration conf = Configuration.fromMap(parsed);
-    JobValidation.validate(conf);
+    // The client file is mounted from a ConfigMap in the pods: validate with its content here.
+    java.nio.file.Path clientFile = java.nio.file.Files.createTempFile("client", ".properties");
+    try {
+      StringBuilder text = new StringBuilder();
+      KafkaSecurityManifestTest.clientProperties(variant)
+          .forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+      java.nio.file.Files.writeString(clientFile, text);
+      Configuration withFile = new Configuration(conf);
+      withFile.set(TlAlignOptions.KAFKA_CONFIG_FILE, clientFile.toString());
+      JobValidation.validate(withFile);
+    } finally {
+      java.nio.file.Files.delete(clientFile);
+    }
 
     // ParameterTool takes any key: every one must be an option of the job.
     Set<String> jobKeys = new HashSet<>();
@@ -277,7 +289,11 @@ class FlinkDeploymentManifestTest {
         jobKeys.add(o.key());
       }
     }
-    assertThat(jobKeys).containsAll(parsed.keySet());
+    assertThat(jobKeys)
+        .containsAll(
+            parsed.keySet().stream()
+                .filter(k -> !k.startsWith(TlAlignOptions.KAFKA_PROPERTIES_PREFIX))
+                .toList());
 
     // The job sets its own checkpointing from its options; they must agree with the cluster's.
     Configuration flink = Configuration.fromMap(conf(variant));

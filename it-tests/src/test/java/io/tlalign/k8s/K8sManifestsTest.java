@@ -239,7 +239,8 @@ class K8sManifestsTest {
             assertThat(topics).as(k).contains(v);
           }
         });
-    assertThat(args.get(TlAlignOptions.BOOTSTRAP_SERVERS.key())).endsWith(":9092");
+    // The TLS listener with SCRAM (KafkaSecurityManifestTest checks the credentials).
+    assertThat(args.get(TlAlignOptions.BOOTSTRAP_SERVERS.key())).endsWith(":9093");
   }
 
   @ParameterizedTest

@@ -47,6 +47,15 @@ public final class BrokerCommand implements Callable<Integer> {
               + " exit and reused by the next run (default: a temporary folder, deleted at exit).")
   Path dir;
 
+  @Option(
+      names = "--secured",
+      description =
+          "SASL_SSL with SCRAM-SHA-512 (TLS made now with keytool), ACLs enforced, a super user"
+              + " 'admin'; writes its client settings to admin.properties in the broker's folder"
+              + " and prints 'broker: kafka-config=FILE' for --kafka-config of replay and train."
+              + " Not with --dir: credentials and certificates are made at each start.")
+  boolean secured;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -67,6 +76,13 @@ public final class BrokerCommand implements Callable<Integer> {
                 + " --port out for a free one");
       }
     }
+    if (secured && dir != null) {
+      fail(
+          "--secured makes fresh credentials and certificates at each start and cannot reuse"
+              + " --dir "
+              + dir
+              + "; leave out one of them");
+    }
     boolean reuse = false;
     if (dir != null) {
       reuse = checkDir(dir);
@@ -79,6 +95,9 @@ public final class BrokerCommand implements Callable<Integer> {
     }
     if (dir != null) {
       builder.directory(dir);
+    }
+    if (secured) {
+      builder.secured();
     }
     LocalKafkaBroker kafka;
     try {
@@ -106,6 +125,9 @@ public final class BrokerCommand implements Callable<Integer> {
         kafka.pid(),
         kafka.startupTime().toMillis() / 1000.0);
     out.println("broker: bootstrap-servers=" + kafka.bootstrapServers());
+    if (secured) {
+      out.println("broker: kafka-config=" + writeAdminConfig(kafka));
+    }
     out.flush();
 
     // Until the broker process ends: on Ctrl-C or SIGTERM, LocalKafkaBroker's shutdown hook stops
@@ -130,6 +152,21 @@ public final class BrokerCommand implements Callable<Integer> {
             + kafka.pid()
             + ") ended on its own; its log is above"
             + (dir != null ? " and in " + kafka.logFile() : ""));
+  }
+
+  /** The super user's client settings, readable by this user only (they hold its password). */
+  private static Path writeAdminConfig(LocalKafkaBroker kafka) throws IOException {
+    Path file = kafka.directory().resolve("admin.properties");
+    StringBuilder text = new StringBuilder("# The local broker's super user; see --secured.\n");
+    kafka
+        .adminClientProperties()
+        .forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+    Files.createFile(
+        file,
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, text);
+    return file;
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.tlalign.cli;
 
+import io.tlalign.pipeline.job.KafkaClients;
+import io.tlalign.pipeline.job.TlAlignOptions;
 import io.tlalign.pipeline.replay.DatasetKind;
 import io.tlalign.pipeline.replay.DatasetReplayer;
 import io.tlalign.pipeline.replay.ImageDataset;
@@ -89,6 +91,20 @@ final class ReplayCommand implements Callable<Integer> {
       paramLabel = "HOST:PORT[,...]",
       description = "Kafka brokers to connect to.")
   String bootstrapServers;
+
+  @Option(
+      names = "--kafka-config",
+      paramLabel = "FILE",
+      description =
+          "Kafka client properties (key=value, as Kafka tools' --command-config), e.g."
+              + " security.protocol=SASL_SSL and sasl.jaas.config; see README (secured cluster).")
+  Path kafkaConfig;
+
+  @Option(
+      names = "-D",
+      paramLabel = "tlalign.kafka.properties.KEY=VALUE",
+      description = "One Kafka client property; overrides the same key of --kafka-config.")
+  java.util.Map<String, String> dynamic = new java.util.LinkedHashMap<>();
 
   @Option(
       names = "--epochs",
@@ -193,7 +209,7 @@ final class ReplayCommand implements Callable<Integer> {
         new ProgressBar(spec.commandLine().getErr(), System.console() != null, System::nanoTime);
     ReplaySummary summary;
     try {
-      summary = DatasetReplayer.replay(replay, bootstrapServers, bar);
+      summary = DatasetReplayer.replay(replay, kafkaClients(), bar);
     } catch (RuntimeException | InterruptedException e) {
       bar.abandon();
       throw e;
@@ -229,6 +245,7 @@ final class ReplayCommand implements Callable<Integer> {
     if (replicationFactor < 1) {
       throw usage("--replication-factor must be >= 1, got " + replicationFactor);
     }
+    kafkaClients(); // an unreadable --kafka-config or a bad -D key is a usage error
     for (String server : bootstrapServers.split(",", -1)) {
       var m = HOST_PORT.matcher(server.trim());
       int port = m.matches() ? Integer.parseInt(m.group(2)) : -1;
@@ -240,6 +257,35 @@ final class ReplayCommand implements Callable<Integer> {
                 + server.trim()
                 + "' is not HOST:PORT; try --bootstrap-servers 127.0.0.1:9092");
       }
+    }
+  }
+
+  /** Bootstrap servers, then -D tlalign.kafka.properties.*, then --kafka-config. */
+  private KafkaClients kafkaClients() {
+    org.apache.flink.configuration.Configuration conf =
+        new org.apache.flink.configuration.Configuration();
+    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+    if (kafkaConfig != null) {
+      conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toString());
+    }
+    dynamic.forEach(
+        (k, v) -> {
+          if (!k.startsWith(KafkaClients.PREFIX) || k.length() == KafkaClients.PREFIX.length()) {
+            throw usage(
+                "-D "
+                    + k
+                    + ": replay takes only Kafka client properties, as -D "
+                    + KafkaClients.PREFIX
+                    + "KEY=VALUE (e.g. -D "
+                    + KafkaClients.PREFIX
+                    + "security.protocol=SASL_SSL)");
+          }
+          conf.setString(k, v);
+        });
+    try {
+      return KafkaClients.from(conf);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
     }
   }
 

@@ -2,6 +2,8 @@ package io.tlalign.cli;
 
 import io.tlalign.pipeline.job.EndOffsets;
 import io.tlalign.pipeline.job.JobTopics;
+import io.tlalign.pipeline.job.KafkaAccessCheck;
+import io.tlalign.pipeline.job.KafkaClients;
 import io.tlalign.pipeline.job.TlAlignJob;
 import io.tlalign.pipeline.job.TlAlignOptions;
 import io.tlalign.pipeline.operators.TrainFunction;
@@ -95,6 +97,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--jobmanager", description = "host:port of a Flink cluster to submit to.")
   String jobManager;
 
+  @Option(
+      names = "--kafka-config",
+      paramLabel = "FILE",
+      description =
+          "Kafka client properties (key=value, as Kafka tools' --command-config) for every Kafka"
+              + " client of the job, e.g. security.protocol=SASL_SSL; -D"
+              + " tlalign.kafka.properties.KEY=VALUE overrides a key.")
+  java.nio.file.Path kafkaConfig;
+
   @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any Flink or tlalign.* option.")
   Map<String, String> dynamic = new LinkedHashMap<>();
 
@@ -131,7 +142,9 @@ final class TrainCommand implements Callable<Integer> {
       out.println("train: resuming from " + plan.checkpoint().get() + " at step " + plan.step());
       out.flush();
     }
-    JobTopics.ensure(conf);
+    // Connects, creates missing topics, and refuses bad credentials or missing ACLs in one line
+    // before Flink could restart the job on them.
+    KafkaAccessCheck.verify(conf);
     if (fresh) {
       // The source starts from the group's committed offsets when no checkpoint is restored.
       JobTopics.forgetCommittedOffsets(conf);
@@ -145,12 +158,14 @@ final class TrainCommand implements Callable<Integer> {
       String end =
           recorded.isPresent()
               ? recorded.get()
-              : EndOffsets.current(
-                  conf.get(TlAlignOptions.BOOTSTRAP_SERVERS), conf.get(TlAlignOptions.TRAIN_TOPIC));
+              : EndOffsets.current(KafkaClients.from(conf), conf.get(TlAlignOptions.TRAIN_TOPIC));
       BoundedEnd.writeTo(root, end);
       conf.set(TlAlignOptions.BOUNDED_END_OFFSETS, end);
     }
-    StreamExecutionEnvironment env = environment(conf);
+    // The environment's configuration is what Flink's web UI shows: Kafka secrets masked there.
+    // The job graph is built from conf, whose config provider references travel unresolved.
+    StreamExecutionEnvironment env =
+        environment(Configuration.fromMap(KafkaClients.maskedConfiguration(conf.toMap())));
     TlAlignJob.build(env, conf);
     JobExecutionResult result;
     try {
@@ -231,6 +246,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (modelStore != null) {
       conf.set(TlAlignOptions.MODEL_STORE, modelStore);
+    }
+    if (kafkaConfig != null) {
+      conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toAbsolutePath().toString());
     }
     dynamic.forEach(conf::setString);
     if (conf.getOptional(TlAlignOptions.CHECKPOINT_DIR).isEmpty()) {

@@ -1,6 +1,7 @@
 package io.tlalign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -117,7 +118,54 @@ class BrokerCommandITCase {
   }
 
   @Test
+  void securedPrintsAClientConfigThatTheSuperUserConnectsWith() throws Exception {
+    Path jvmTmp = Files.createDirectories(tmp.resolve("jvm-tmp-secured"));
+    try (Child broker = new Child(jvmTmp, "broker", "--secured")) {
+      String bootstrap = broker.awaitBootstrap();
+      String prefix = "broker: kafka-config=";
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      String line = null;
+      while (line == null && System.nanoTime() < deadline) {
+        synchronized (broker.lines) {
+          line = broker.lines.stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
+        }
+        Thread.sleep(50);
+      }
+      assertThat(line).as("output %s", broker.lines).isNotNull();
+      Path config = Path.of(line.substring(prefix.length()).trim());
+      assertThat(java.nio.file.Files.getPosixFilePermissions(config))
+          .containsExactlyInAnyOrder(
+              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+      Map<String, String> client = io.tlalign.pipeline.job.KafkaClients.readFile(config.toString());
+      assertThat(client).containsEntry("security.protocol", "SASL_SSL");
+      Map<String, Object> conf = new java.util.HashMap<>(client);
+      conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      try (Admin admin = Admin.create(conf)) {
+        admin
+            .createTopics(List.of(new NewTopic("secured-it", 1, (short) 1)))
+            .all()
+            .get(30, TimeUnit.SECONDS);
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("secured-it");
+      }
+      // Nothing passes without the credentials: the broker enforces ACLs and authentication.
+      conf.put(
+          "sasl.jaas.config", io.tlalign.pipeline.kafka.BrokerSecurity.jaas("admin", "not-it"));
+      try (Admin admin = Admin.create(conf)) {
+        assertThatThrownBy(() -> admin.listTopics().names().get(30, TimeUnit.SECONDS))
+            .hasRootCauseInstanceOf(
+                org.apache.kafka.common.errors.SaslAuthenticationException.class);
+      }
+    }
+  }
+
+  @Test
   void badArgumentsNameTheValueAndTheFix() throws Exception {
+    Result securedDir =
+        runInProcess("broker", "--secured", "--dir", tmp.resolve("kept").toString());
+    assertThat(securedDir.code).isEqualTo(2);
+    assertThat(securedDir.err).startsWith("--secured makes fresh credentials");
+
     Result range = runInProcess("broker", "--port", "70000");
     assertThat(range.code).isEqualTo(2);
     assertThat(range.err.lines().findFirst().orElse(""))

@@ -251,9 +251,9 @@ public final class ScaleBenchmark {
 
   private static ModelRef newestModel(String bootstrap, Configuration conf) throws Exception {
     String topic = conf.get(TlAlignOptions.MODELS_TOPIC);
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    Properties p =
+        io.tlalign.pipeline.job.KafkaClients.of(bootstrap)
+            .build(java.util.Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"));
     AvroRecordCodec<ModelRef> codec = AvroRecordCodec.forModelRef();
     ModelRef newest = null;
     try (KafkaConsumer<byte[], byte[]> c =

@@ -172,7 +172,8 @@ public final class SoakBenchmark {
       throws Exception {
     AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
     CompletableFuture<?> done = job.getJobExecutionResult();
-    try (KafkaConsumer<byte[], byte[]> consumer = TopicReader.consumer(bootstrap)) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        TopicReader.consumer(io.tlalign.pipeline.job.KafkaClients.of(bootstrap))) {
       List<TopicPartition> parts = TopicReader.partitions(consumer, metricsTopic);
       consumer.assign(parts);
       consumer.seekToBeginning(parts);

@@ -2,11 +2,9 @@ package io.tlalign.pipeline.job;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
@@ -20,11 +18,8 @@ public final class EndOffsets {
   private EndOffsets() {}
 
   /** The topic's current end offsets, in the text form. */
-  public static String current(String bootstrap, String topic) throws Exception {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    try (Admin admin = Admin.create(p)) {
+  public static String current(KafkaClients kafka, String topic) throws Exception {
+    try (Admin admin = Admin.create(JobTopics.adminConfig(kafka))) {
       var partitions =
           admin
               .describeTopics(java.util.List.of(topic))

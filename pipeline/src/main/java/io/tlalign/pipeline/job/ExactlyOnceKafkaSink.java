@@ -22,9 +22,9 @@ public final class ExactlyOnceKafkaSink {
    * The prefix must stay the same across restores of one job (a restored writer aborts the
    * transactions its failed attempt left open under it) and differ between jobs on one cluster.
    */
-  public static <T> KafkaSinkBuilder<T> builder(String bootstrap, String transactionalIdPrefix) {
+  public static <T> KafkaSinkBuilder<T> builder(KafkaClients kafka, String transactionalIdPrefix) {
     return KafkaSink.<T>builder()
-        .setBootstrapServers(bootstrap)
+        .setKafkaProducerConfig(kafka.build())
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(transactionalIdPrefix)
         .setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT.toMillis()));

@@ -16,8 +16,11 @@ public final class FlinkEntryPoint {
   public static void main(String[] args) throws Exception {
     Configuration conf = Configuration.fromMap(ParameterTool.fromArgs(args).toMap());
     JobValidation.validate(conf);
-    JobTopics.ensure(conf);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    // Refused credentials or ACLs fail here, once, instead of in a restart loop.
+    KafkaAccessCheck.verify(conf);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            Configuration.fromMap(KafkaClients.maskedConfiguration(conf.toMap())));
     TlAlignJob.build(env, conf);
     env.execute("tlalign-train");
   }

@@ -13,6 +13,8 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -30,10 +32,8 @@ public final class JobTopics {
   private JobTopics() {}
 
   public static void ensure(ReadableConfig conf) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, conf.get(TlAlignOptions.BOOTSTRAP_SERVERS));
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    try (Admin admin = Admin.create(p)) {
+    KafkaClients kafka = KafkaClients.from(conf);
+    try (Admin admin = Admin.create(adminConfig(kafka))) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> missing = new ArrayList<>();
       add(missing, existing, conf.get(TlAlignOptions.TRAIN_TOPIC), IMAGE_MESSAGES);
@@ -49,12 +49,30 @@ public final class JobTopics {
             Integer.toString(SyncSink.maxMessageBytes(conf.get(TlAlignOptions.SYNC_CHUNK_BYTES))));
       }
       if (!missing.isEmpty()) {
-        try {
-          admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw e;
+        List<String> refused = new ArrayList<>();
+        for (Map.Entry<String, KafkaFuture<Void>> e :
+            admin.createTopics(missing).values().entrySet()) {
+          try {
+            e.getValue().get(30, TimeUnit.SECONDS);
+          } catch (ExecutionException failed) {
+            if (failed.getCause() instanceof TopicAuthorizationException) {
+              refused.add(e.getKey());
+            } else if (!(failed.getCause() instanceof TopicExistsException)) {
+              throw failed;
+            }
           }
+        }
+        if (!refused.isEmpty()) {
+          throw new KafkaAccessException(
+              "Kafka refused to create the missing topic"
+                  + (refused.size() > 1 ? "s " : " ")
+                  + String.join(", ", refused)
+                  + ": the job's Kafka user lacks CREATE on "
+                  + (refused.size() > 1 ? "them" : "it")
+                  + "; create "
+                  + (refused.size() > 1 ? "them" : "it")
+                  + " beforehand or grant CREATE (and DESCRIBE) on topic "
+                  + String.join(", ", refused));
         }
       }
     } catch (InterruptedException e) {
@@ -62,13 +80,22 @@ public final class JobTopics {
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
-          "cannot reach Kafka at "
-              + conf.get(TlAlignOptions.BOOTSTRAP_SERVERS)
-              + " to create the job's topics: "
-              + e.getMessage()
-              + "; check --bootstrap-servers",
+          kafka.redact(
+              "cannot reach Kafka at "
+                  + kafka.bootstrapServers()
+                  + " to create the job's topics: "
+                  + KafkaAccessCheck.oneLine(e)
+                  + "; check --bootstrap-servers and the client settings (--kafka-config)"),
           e);
     }
+  }
+
+  /** The admin client of the job's topic and offset calls. */
+  static Properties adminConfig(KafkaClients kafka) {
+    return kafka.build(
+        Map.of(
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000",
+            AdminClientConfig.CLIENT_ID_CONFIG, "tlalign-admin"));
   }
 
   private static void add(List<NewTopic> out, Set<String> existing, String topic, String maxBytes) {
@@ -79,10 +106,7 @@ public final class JobTopics {
 
   /** Deletes the train group's committed offsets, so that a fresh start reads from the start. */
   public static void forgetCommittedOffsets(ReadableConfig conf) throws Exception {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, conf.get(TlAlignOptions.BOOTSTRAP_SERVERS));
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    try (Admin admin = Admin.create(p)) {
+    try (Admin admin = Admin.create(adminConfig(KafkaClients.from(conf)))) {
       admin
           .deleteConsumerGroups(List.of(conf.get(TlAlignOptions.GROUP_ID)))
           .all()

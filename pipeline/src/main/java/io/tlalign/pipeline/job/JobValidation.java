@@ -15,7 +15,8 @@ public final class JobValidation {
   private JobValidation() {}
 
   public static void validate(ReadableConfig c) {
-    String bootstrap = c.get(TlAlignOptions.BOOTSTRAP_SERVERS);
+    // Reads the client config file too: an unreadable one is refused here, named.
+    String bootstrap = KafkaClients.from(c).bootstrapServers();
     if (bootstrap == null || bootstrap.isBlank()) {
       throw new IllegalArgumentException(
           key(TlAlignOptions.BOOTSTRAP_SERVERS)

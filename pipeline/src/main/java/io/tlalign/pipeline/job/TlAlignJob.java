@@ -64,7 +64,7 @@ public final class TlAlignJob {
   public static void build(StreamExecutionEnvironment env, ReadableConfig conf) {
     JobValidation.validate(conf);
     TrainerSettings settings = TrainerSettings.from(conf);
-    String bootstrap = conf.get(TlAlignOptions.BOOTSTRAP_SERVERS);
+    KafkaClients kafka = KafkaClients.from(conf);
 
     env.enableCheckpointing(
         conf.get(TlAlignOptions.CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
@@ -83,7 +83,7 @@ public final class TlAlignJob {
 
     KafkaSourceBuilder<KafkaRecord> train =
         KafkaSource.<KafkaRecord>builder()
-            .setBootstrapServers(bootstrap)
+            .setProperties(kafka.build())
             .setTopics(conf.get(TlAlignOptions.TRAIN_TOPIC))
             .setGroupId(conf.get(TlAlignOptions.GROUP_ID))
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -116,7 +116,7 @@ public final class TlAlignJob {
         .getSideOutput(DecodeAndValidate.DEAD_LETTERS)
         .sinkTo(
             kafkaSink(
-                bootstrap,
+                kafka,
                 conf.get(TlAlignOptions.DEAD_LETTER_TOPIC),
                 ExactlyOnceKafkaSink.transactionalIdPrefix(
                     "deadletter", conf.get(TlAlignOptions.GROUP_ID)),
@@ -152,12 +152,11 @@ public final class TlAlignJob {
         conf.getOptional(TlAlignOptions.MODEL_STORE)
             .map(
                 uri ->
-                    new ModelPublisher.Factory(
-                        uri, bootstrap, conf.get(TlAlignOptions.MODELS_TOPIC)))
+                    new ModelPublisher.Factory(uri, kafka, conf.get(TlAlignOptions.MODELS_TOPIC)))
             .orElse(null);
     DataStream<TrainingMetric> metrics =
         conf.get(TlAlignOptions.REPLICAS) > 1
-            ? replicas(env, conf, settings, batches, publisher, bootstrap)
+            ? replicas(env, conf, settings, batches, publisher, kafka)
             : batches
                 .process(
                     new TrainFunction(
@@ -170,12 +169,12 @@ public final class TlAlignJob {
                 .name("train");
 
     if (conf.get(TlAlignOptions.EVAL_ENABLED) && !conf.get(TlAlignOptions.BOUNDED)) {
-      metrics = metrics.union(evaluation(env, conf, settings, decode, bootstrap));
+      metrics = metrics.union(evaluation(env, conf, settings, decode, kafka));
     }
     metrics
         .sinkTo(
             kafkaSink(
-                bootstrap,
+                kafka,
                 conf.get(TlAlignOptions.METRICS_TOPIC),
                 ExactlyOnceKafkaSink.transactionalIdPrefix(
                     "metrics", conf.get(TlAlignOptions.GROUP_ID)),
@@ -243,7 +242,7 @@ public final class TlAlignJob {
       TrainerSettings settings,
       DataStream<TrainingBatch> batches,
       ModelPublisher.Factory publisher,
-      String bootstrap) {
+      KafkaClients kafka) {
     SyncSettings sync = SyncSettings.from(conf);
     String topic = conf.get(TlAlignOptions.SYNC_TOPIC);
     // The batch routing is a custom partitioner, which unaligned checkpoints skip unless forced;
@@ -251,7 +250,7 @@ public final class TlAlignJob {
     env.getCheckpointConfig().setForceUnalignedCheckpoints(true);
     DataStream<byte[]> rounds =
         env.addSource(
-                new SyncTopicSource(bootstrap, topic, sync.runId(), sync.replicas()),
+                new SyncTopicSource(kafka, topic, sync.runId(), sync.replicas()),
                 "tlalign.sync",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
             .setParallelism(1)
@@ -272,7 +271,7 @@ public final class TlAlignJob {
             .uid("train-replicas");
     trained
         .getSideOutput(ReplicaTrainOperator.SYNC)
-        .sinkTo(SyncSink.create(bootstrap, topic, sync))
+        .sinkTo(SyncSink.create(kafka, topic, sync))
         .setParallelism(sync.replicas())
         .uid("sink-sync")
         .name("tlalign.sync");
@@ -284,11 +283,11 @@ public final class TlAlignJob {
       ReadableConfig conf,
       TrainerSettings settings,
       DecodeAndValidate decode,
-      String bootstrap) {
+      KafkaClients kafka) {
     DataStream<TrainingImage> evalImages =
         env.fromSource(
                 KafkaSource.<KafkaRecord>builder()
-                    .setBootstrapServers(bootstrap)
+                    .setProperties(kafka.build())
                     .setTopics(conf.get(TlAlignOptions.EVAL_TOPIC))
                     .setGroupId(conf.get(TlAlignOptions.GROUP_ID) + "-eval")
                     .setStartingOffsets(OffsetsInitializer.earliest())
@@ -305,7 +304,7 @@ public final class TlAlignJob {
     DataStream<KafkaRecord> modelRefs =
         env.fromSource(
                 KafkaSource.<KafkaRecord>builder()
-                    .setBootstrapServers(bootstrap)
+                    .setProperties(kafka.build())
                     .setTopics(conf.get(TlAlignOptions.MODELS_TOPIC))
                     .setGroupId(conf.get(TlAlignOptions.GROUP_ID) + "-models")
                     .setStartingOffsets(OffsetsInitializer.latest())
@@ -338,11 +337,11 @@ public final class TlAlignJob {
    * An exactly-once sink of Avro records (dead letters, metrics): see {@link ExactlyOnceKafkaSink}.
    */
   static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(
-      String bootstrap,
+      KafkaClients kafka,
       String topic,
       String transactionalIdPrefix,
       SerializableSupplier<AvroRecordCodec<T>> codec) {
-    return ExactlyOnceKafkaSink.<T>builder(bootstrap, transactionalIdPrefix)
+    return ExactlyOnceKafkaSink.<T>builder(kafka, transactionalIdPrefix)
         .setRecordSerializer(
             KafkaRecordSerializationSchema.<T>builder()
                 .setTopic(topic)

@@ -22,6 +22,25 @@ public final class TlAlignOptions {
           .noDefaultValue()
           .withDescription("Kafka bootstrap servers, host:port[,host:port...].");
 
+  public static final ConfigOption<String> KAFKA_CONFIG_FILE =
+      key("tlalign.kafka.config-file")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "A Kafka client config file (key=value lines, as Kafka tools' --command-config):"
+                  + " its properties go to every Kafka client of the job. tlalign.kafka.properties.*"
+                  + " keys override it, and the system's own settings (bootstrap servers, group"
+                  + " ids, isolation level, transactional ids) override both. Read where the job"
+                  + " graph is built; put secrets behind config providers (config.providers=file,"
+                  + " ${file:/path:key}), which each client resolves where it runs.");
+
+  /**
+   * Not an option itself: {@code tlalign.kafka.properties.<key>=<value>} passes {@code key=value}
+   * to every Kafka client (e.g. {@code tlalign.kafka.properties.security.protocol=SASL_SSL}); see
+   * {@link KafkaClients}.
+   */
+  public static final String KAFKA_PROPERTIES_PREFIX = KafkaClients.PREFIX;
+
   public static final ConfigOption<String> TRAIN_TOPIC =
       key("tlalign.topic.train")
           .stringType()

@@ -107,9 +107,10 @@ final class BrokerProcess {
   }
 
   /** Runs Kafka's storage tool: formats {@code log.dirs} as a single-node dynamic quorum. */
-  void format(long deadlineNanos) {
+  void format(long deadlineNanos, List<String> extraArguments) {
     List<String> cmd = command(archive.useOptions(), STORAGE_TOOL);
     cmd.addAll(List.of("format", "--standalone", "-t", newClusterId(), "-c", "server.properties"));
+    cmd.addAll(extraArguments);
     Path out = dir.resolve("format.out");
     Process tool;
     try {

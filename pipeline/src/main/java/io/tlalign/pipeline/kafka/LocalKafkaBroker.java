@@ -55,11 +55,56 @@ public final class LocalKafkaBroker implements AutoCloseable {
   private final BrokerProcess process;
   private final Thread shutdownHook;
   private final Duration startupTime;
+  private final BrokerSecurity security;
 
-  private LocalKafkaBroker(BrokerProcess process, Thread shutdownHook, Duration startupTime) {
+  private LocalKafkaBroker(
+      BrokerProcess process, Thread shutdownHook, Duration startupTime, BrokerSecurity security) {
     this.process = process;
     this.shutdownHook = shutdownHook;
     this.startupTime = startupTime;
+    this.security = security;
+  }
+
+  /** The TLS material and super user of a {@link Builder#secured} broker; empty otherwise. */
+  public java.util.Optional<BrokerSecurity> security() {
+    return java.util.Optional.ofNullable(security);
+  }
+
+  /**
+   * The client properties of the super user ({@link BrokerSecurity#adminClientProperties}) on a
+   * secured broker; none on a plaintext one.
+   */
+  public Map<String, String> adminClientProperties() {
+    return security == null ? Map.of() : security.adminClientProperties();
+  }
+
+  /**
+   * Creates (or changes the password of) a SCRAM-SHA-512 user, as the super user, through the Admin
+   * API ({@code alterUserScramCredentials}: KRaft keeps SCRAM credentials in its metadata).
+   */
+  public void createScramUser(String user, String password) {
+    if (security == null) {
+      throw new IllegalStateException("a plaintext broker has no users; build it with secured()");
+    }
+    Map<String, Object> conf = new LinkedHashMap<>(security.adminClientProperties());
+    conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    try (Admin admin = Admin.create(conf)) {
+      admin
+          .alterUserScramCredentials(
+              List.of(
+                  new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(
+                      user,
+                      new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                          org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192),
+                      password)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating user " + user, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot create SCRAM user " + user + ": " + e, e);
+    }
   }
 
   /** A builder with defaults for a small local broker. */
@@ -146,6 +191,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private int maxMessageBytes = BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES;
     private List<String> jvmOptions = BrokerProcess.DEFAULT_JVM_OPTIONS;
     private boolean classDataSharing = true;
+    private boolean secured;
     private final Map<String, String> overrides = new LinkedHashMap<>();
 
     private Builder() {}
@@ -214,6 +260,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A secured broker (default: plaintext): SASL_SSL with SCRAM-SHA-512 on the client port, TLS
+     * made at start with keytool, the standard authorizer with ACLs and a super user; see {@link
+     * BrokerSecurity}. Not with {@link #directory}: credentials and certificates are per start.
+     */
+    public Builder secured() {
+      this.secured = true;
+      return this;
+    }
+
     /** Sets (or overrides) one line of the broker's {@code server.properties}. */
     public Builder brokerProperty(String key, String value) {
       overrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -246,6 +302,13 @@ public final class LocalKafkaBroker implements AutoCloseable {
         throw new IllegalArgumentException(
             "port must be 1 to 65535 (or 0 for a free port), got " + port);
       }
+      if (secured && directory != null) {
+        throw new IllegalArgumentException(
+            "a secured broker makes fresh credentials and certificates at each start and cannot"
+                + " reuse the folder "
+                + directory
+                + "; leave out directory() or secured()");
+      }
       Path lib = resolveLib(kafkaLib);
       long began = System.nanoTime();
       long deadline = began + startupTimeout.toNanos();
@@ -273,15 +336,26 @@ public final class LocalKafkaBroker implements AutoCloseable {
       BrokerProcess broker = new BrokerProcess(lib, dir, ports, jvmOptions, archive, keep);
       Thread hook = new Thread(broker::stopAndDelete, "local-kafka-broker-stop");
       Runtime.getRuntime().addShutdownHook(hook);
+      BrokerSecurity security = null;
       try {
+        Map<String, String> lines = new LinkedHashMap<>();
+        if (secured) {
+          security = BrokerSecurity.create(dir, deadline);
+          lines.putAll(security.serverProperties(broker.port(), broker.controllerPort()));
+        }
+        lines.putAll(overrides);
         broker.writeConfig(
             BrokerConfig.serverProperties(
-                dir, broker.port(), broker.controllerPort(), maxMessageBytes, overrides));
+                dir, broker.port(), broker.controllerPort(), maxMessageBytes, lines));
         if (!broker.isFormatted()) {
-          broker.format(deadline);
+          broker.format(deadline, security == null ? List.of() : security.formatArguments());
         }
         broker.launch();
-        awaitReady(broker, deadline, startupTimeout);
+        awaitReady(
+            broker,
+            deadline,
+            startupTimeout,
+            security == null ? Map.of() : security.adminClientProperties());
       } catch (RuntimeException | Error e) {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
@@ -291,10 +365,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
         broker.stopAndDelete();
         throw e;
       }
-      return new LocalKafkaBroker(broker, hook, Duration.ofNanos(System.nanoTime() - began));
+      return new LocalKafkaBroker(
+          broker, hook, Duration.ofNanos(System.nanoTime() - began), security);
     }
 
-    private static void awaitReady(BrokerProcess broker, long deadline, Duration timeout) {
+    private static void awaitReady(
+        BrokerProcess broker, long deadline, Duration timeout, Map<String, String> client) {
       // A plain TCP probe first: the admin client logs a warning for every refused connection.
       while (!accepts(broker.port())) {
         broker.checkAlive();
@@ -303,7 +379,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
         sleep(broker, 50);
       }
-      Map<String, Object> conf = new LinkedHashMap<>();
+      Map<String, Object> conf = new LinkedHashMap<>(client);
       conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
       conf.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
       conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);

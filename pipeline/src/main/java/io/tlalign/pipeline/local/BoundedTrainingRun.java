@@ -1,6 +1,7 @@
 package io.tlalign.pipeline.local;
 
 import io.tlalign.pipeline.job.JobTopics;
+import io.tlalign.pipeline.job.KafkaClients;
 import io.tlalign.pipeline.job.TlAlignJob;
 import io.tlalign.pipeline.job.TlAlignOptions;
 import io.tlalign.schemas.ModelRef;
@@ -52,7 +53,7 @@ public final class BoundedTrainingRun {
     if (!conf.get(TlAlignOptions.BOUNDED)) {
       throw new IllegalArgumentException("a bounded run needs tlalign.bounded=true");
     }
-    String bootstrap = conf.get(TlAlignOptions.BOOTSTRAP_SERVERS);
+    KafkaClients kafka = KafkaClients.from(conf);
     JobTopics.ensure(conf);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
     TlAlignJob.build(env, conf);
@@ -61,7 +62,7 @@ public final class BoundedTrainingRun {
     onStart.accept(client);
     int batch = conf.get(TlAlignOptions.BATCH_SIZE);
     MetricsMonitor monitor =
-        new MetricsMonitor(bootstrap, conf.get(TlAlignOptions.METRICS_TOPIC), batch, listener);
+        new MetricsMonitor(kafka, conf.get(TlAlignOptions.METRICS_TOPIC), batch, listener);
     Thread thread = new Thread(monitor, "tlalign-metrics-monitor");
     thread.setDaemon(true);
     thread.start();
@@ -80,7 +81,7 @@ public final class BoundedTrainingRun {
     if (metrics.isEmpty()) {
       throw new IllegalStateException("the training job published no metrics");
     }
-    List<ModelRef> models = models(bootstrap, conf.get(TlAlignOptions.MODELS_TOPIC));
+    List<ModelRef> models = models(kafka, conf.get(TlAlignOptions.MODELS_TOPIC));
     if (models.isEmpty()) {
       throw new IllegalStateException(
           "the training job published no model on " + conf.get(TlAlignOptions.MODELS_TOPIC));
@@ -89,11 +90,11 @@ public final class BoundedTrainingRun {
   }
 
   /** The models published on {@code topic}, one per step, in step order. */
-  static List<ModelRef> models(String bootstrap, String topic)
+  static List<ModelRef> models(KafkaClients kafka, String topic)
       throws io.tlalign.schemas.codec.RecordDecodeException {
     AvroRecordCodec<ModelRef> codec = AvroRecordCodec.forModelRef();
     List<ModelRef> out = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(bootstrap, topic)) {
+    for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka, topic)) {
       out.add(codec.decode(r.value()));
     }
     out.sort(Comparator.comparingLong(ModelRef::getStep));

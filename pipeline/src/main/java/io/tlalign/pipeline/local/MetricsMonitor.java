@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.local;
 
+import io.tlalign.pipeline.job.KafkaClients;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.time.Duration;
@@ -21,7 +22,7 @@ public final class MetricsMonitor implements Runnable {
     void onMetric(TrainingMetric metric, double recentImagesPerSecond, double meanImagesPerSecond);
   }
 
-  private final String bootstrap;
+  private final KafkaClients kafka;
   private final String topic;
   private final int batch;
   private final Listener listener;
@@ -30,8 +31,8 @@ public final class MetricsMonitor implements Runnable {
   private volatile long stopDeadline = Long.MAX_VALUE;
   private volatile Exception failure;
 
-  public MetricsMonitor(String bootstrap, String topic, int batch, Listener listener) {
-    this.bootstrap = bootstrap;
+  public MetricsMonitor(KafkaClients kafka, String topic, int batch, Listener listener) {
+    this.kafka = kafka;
     this.topic = topic;
     this.batch = batch;
     this.listener = listener;
@@ -78,7 +79,7 @@ public final class MetricsMonitor implements Runnable {
   @Override
   public void run() {
     AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
-    try (KafkaConsumer<byte[], byte[]> c = TopicReader.consumer(bootstrap)) {
+    try (KafkaConsumer<byte[], byte[]> c = TopicReader.consumer(kafka)) {
       List<TopicPartition> parts = TopicReader.partitions(c, topic);
       c.assign(parts);
       c.seekToBeginning(parts);

@@ -1,8 +1,10 @@
 package io.tlalign.pipeline.local;
 
+import io.tlalign.pipeline.job.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,9 +23,9 @@ public final class TopicReader {
   private TopicReader() {}
 
   /** Every record of {@code topic} up to its end offsets when called (at most 30 s of polling). */
-  public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+  public static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaClients kafka, String topic) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap)) {
+    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka)) {
       List<TopicPartition> parts = partitions(c, topic);
       c.assign(parts);
       c.seekToBeginning(parts);
@@ -46,13 +48,18 @@ public final class TopicReader {
   }
 
   /** A byte-array consumer that commits nothing and reads committed records only. */
-  public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+  public static KafkaConsumer<byte[], byte[]> consumer(KafkaClients kafka) {
+    Properties p =
+        kafka.build(
+            Map.of(
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"));
     return new KafkaConsumer<>(p);
   }
 

@@ -1,6 +1,7 @@
 package io.tlalign.pipeline.publish;
 
 import io.tlalign.model.state.TrainingState;
+import io.tlalign.pipeline.job.KafkaClients;
 import io.tlalign.pipeline.train.ModelPublication;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.codec.AvroRecordCodec;
@@ -117,15 +118,16 @@ public final class ModelPublisher implements ModelPublication {
   }
 
   /** Creates the publisher on the task manager, from settings that travel with the job. */
-  public record Factory(String modelStoreUri, String bootstrapServers, String topic)
+  public record Factory(String modelStoreUri, KafkaClients kafka, String topic)
       implements Serializable {
 
     public ModelPublisher create() {
-      Properties p = new Properties();
-      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      p.put(ProducerConfig.ACKS_CONFIG, "all");
-      p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-      p.put(ProducerConfig.CLIENT_ID_CONFIG, "tlalign-model-publisher");
+      Properties p =
+          kafka.build(
+              Map.of(
+                  ProducerConfig.ACKS_CONFIG, "all",
+                  ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                  ProducerConfig.CLIENT_ID_CONFIG, "tlalign-model-publisher"));
       return new ModelPublisher(
           new ModelStore(modelStoreUri),
           new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()),

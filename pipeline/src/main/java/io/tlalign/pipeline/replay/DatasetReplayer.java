@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.replay;
 
+import io.tlalign.pipeline.job.KafkaClients;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.codec.AvroRecordCodec;
@@ -58,15 +59,24 @@ public final class DatasetReplayer {
   public static ReplaySummary replay(
       ReplaySpec spec, String bootstrapServers, ProgressListener listener)
       throws InterruptedException {
-    requireReachable(bootstrapServers);
-    try (Admin admin = Admin.create(adminConfig(bootstrapServers))) {
+    return replay(spec, KafkaClients.of(bootstrapServers), listener);
+  }
+
+  /**
+   * As {@link #replay(ReplaySpec, String, ProgressListener)}, with the client settings of {@code
+   * kafka} (security protocol, credentials, ...).
+   */
+  public static ReplaySummary replay(ReplaySpec spec, KafkaClients kafka, ProgressListener listener)
+      throws InterruptedException {
+    requireReachable(kafka.bootstrapServers());
+    // Refused credentials or a TLS listener: one clear line, not a timeout per topic call.
+    io.tlalign.pipeline.job.KafkaAccessCheck.connect(kafka);
+    try (Admin admin = Admin.create(adminConfig(kafka))) {
       ReplayTopics.ensure(admin, spec, ADMIN_TIMEOUT_MS);
     }
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
-            producerConfig(bootstrapServers, spec),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
+            producerConfig(kafka, spec), new ByteArraySerializer(), new ByteArraySerializer())) {
       return replay(spec, producer, listener);
     }
   }
@@ -200,9 +210,13 @@ public final class DatasetReplayer {
    * batches), lz4-compressed, with a {@code max.request.size} that fits the spec's largest record.
    */
   public static Map<String, Object> producerConfig(String bootstrapServers, ReplaySpec spec) {
+    return producerConfig(KafkaClients.of(bootstrapServers), spec);
+  }
+
+  /** {@link #producerConfig(String, ReplaySpec)} over the client settings of {@code kafka}. */
+  public static Map<String, Object> producerConfig(KafkaClients kafka, ReplaySpec spec) {
     int maxRequest = ReplayTopics.maxMessageBytes(spec);
     Map<String, Object> c = new HashMap<>();
-    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ProducerConfig.CLIENT_ID_CONFIG, "tlalign-replay");
     c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     c.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -212,7 +226,7 @@ public final class DatasetReplayer {
     c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequest);
     c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(64L * 1024 * 1024, 2L * maxRequest));
-    return c;
+    return kafka.buildMap(c);
   }
 
   /**
@@ -248,12 +262,11 @@ public final class DatasetReplayer {
         null);
   }
 
-  static Map<String, Object> adminConfig(String bootstrapServers) {
+  static Map<String, Object> adminConfig(KafkaClients kafka) {
     Map<String, Object> c = new HashMap<>();
-    c.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(AdminClientConfig.CLIENT_ID_CONFIG, "tlalign-replay-admin");
     c.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS);
     c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS);
-    return c;
+    return kafka.buildMap(c);
   }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates a replay's topic when it is missing; an existing topic is left as it is. */
@@ -44,6 +45,20 @@ public final class ReplayTopics {
       if (e.getCause() instanceof TopicExistsException) {
         return false;
       }
+      if (e.getCause() instanceof TopicAuthorizationException) {
+        // A secured cluster whose topics are managed elsewhere (Strimzi KafkaTopics): a user
+        // without CREATE may still write to an existing topic.
+        if (exists(admin, spec.topic(), timeoutMs)) {
+          return false;
+        }
+        throw new ReplayFailedException(
+            "cannot create topic "
+                + spec.topic()
+                + ": the Kafka user lacks CREATE on it (and DESCRIBE, or it does not exist);"
+                + " create the topic beforehand or grant CREATE and WRITE on topic "
+                + spec.topic(),
+            e.getCause());
+      }
       throw new ReplayFailedException(
           "cannot create topic " + spec.topic() + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
@@ -54,6 +69,16 @@ public final class ReplayTopics {
               + timeoutMs / 1000
               + " s; is a broker running at the bootstrap servers?",
           e);
+    }
+  }
+
+  private static boolean exists(Admin admin, String topic, long timeoutMs)
+      throws InterruptedException {
+    try {
+      admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.tlalign.pipeline.sync;
 
 import io.tlalign.pipeline.job.ExactlyOnceKafkaSink;
+import io.tlalign.pipeline.job.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -15,12 +16,12 @@ public final class SyncSink {
 
   private SyncSink() {}
 
-  public static KafkaSink<byte[]> create(String bootstrap, String topic, SyncSettings sync) {
+  public static KafkaSink<byte[]> create(KafkaClients kafka, String topic, SyncSettings sync) {
     byte[] key = sync.runId().getBytes(StandardCharsets.UTF_8);
     SerializationSchema<byte[]> keys = message -> key;
     SerializationSchema<byte[]> values = message -> message;
     return ExactlyOnceKafkaSink.<byte[]>builder(
-            bootstrap, ExactlyOnceKafkaSink.transactionalIdPrefix("sync", sync.runId()))
+            kafka, ExactlyOnceKafkaSink.transactionalIdPrefix("sync", sync.runId()))
         .setRecordSerializer(
             KafkaRecordSerializationSchema.<byte[]>builder()
                 .setTopic(topic)

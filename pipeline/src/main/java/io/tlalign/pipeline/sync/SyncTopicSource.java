@@ -1,5 +1,6 @@
 package io.tlalign.pipeline.sync;
 
+import io.tlalign.pipeline.job.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,7 +42,7 @@ public final class SyncTopicSource
   static final ListStateDescriptor<String> POSITIONS =
       new ListStateDescriptor<>("tlalign-sync-source-positions", String.class);
 
-  private final String bootstrap;
+  private final KafkaClients kafka;
   private final String topic;
   private final String runId;
   private final int replicas;
@@ -53,8 +54,8 @@ public final class SyncTopicSource
   private transient KafkaConsumer<byte[], byte[]> consumer;
   private transient volatile boolean running;
 
-  public SyncTopicSource(String bootstrap, String topic, String runId, int replicas) {
-    this.bootstrap = bootstrap;
+  public SyncTopicSource(KafkaClients kafka, String topic, String runId, int replicas) {
+    this.kafka = kafka;
     this.topic = topic;
     this.runId = runId;
     this.replicas = replicas;
@@ -80,11 +81,12 @@ public final class SyncTopicSource
 
   @Override
   public void open(OpenContext openContext) throws Exception {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tlalign-sync-" + runId);
+    Properties p =
+        kafka.build(
+            Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.CLIENT_ID_CONFIG, "tlalign-sync-" + runId));
     consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
     consumer
