@@ -2,14 +2,14 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.pipeline.job.JobTopics;
-import io.tlalign.pipeline.job.TlAlignJob;
-import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.operators.ImageValidator;
-import io.tlalign.pipeline.operators.RejectReason;
-import io.tlalign.pipeline.operators.Rejection;
-import io.tlalign.pipeline.operators.TrainFunction;
-import io.tlalign.pipeline.records.KafkaRecord;
+import io.tlalign.job.JobTopics;
+import io.tlalign.job.TlAlignJob;
+import io.tlalign.job.operators.ImageValidator;
+import io.tlalign.job.operators.RejectReason;
+import io.tlalign.job.operators.Rejection;
+import io.tlalign.job.operators.TrainFunction;
+import io.tlalign.job.records.KafkaRecord;
+import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.schemas.DeadLetter;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;

@@ -3,12 +3,12 @@ package io.tlalign.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tlalign.job.JobTopics;
+import io.tlalign.job.TlAlignJob;
+import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.model.state.StateChunks;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
-import io.tlalign.pipeline.job.JobTopics;
-import io.tlalign.pipeline.job.TlAlignJob;
-import io.tlalign.pipeline.job.TlAlignOptions;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;

@@ -2,7 +2,7 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.pipeline.job.TlAlignOptions;
+import io.tlalign.job.settings.TlAlignOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

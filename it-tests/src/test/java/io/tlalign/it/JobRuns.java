@@ -2,17 +2,17 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.datasets.DatasetReplayer;
+import io.tlalign.datasets.FashionMnist;
+import io.tlalign.datasets.ProgressListener;
+import io.tlalign.datasets.ReplaySpec;
+import io.tlalign.datasets.Split;
+import io.tlalign.job.JobTopics;
+import io.tlalign.job.TlAlignJob;
+import io.tlalign.job.operators.TrainFunction;
+import io.tlalign.job.publish.ModelStore;
+import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.model.state.TrainingState;
-import io.tlalign.pipeline.job.JobTopics;
-import io.tlalign.pipeline.job.TlAlignJob;
-import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.operators.TrainFunction;
-import io.tlalign.pipeline.publish.ModelStore;
-import io.tlalign.pipeline.replay.DatasetReplayer;
-import io.tlalign.pipeline.replay.FashionMnist;
-import io.tlalign.pipeline.replay.ProgressListener;
-import io.tlalign.pipeline.replay.ReplaySpec;
-import io.tlalign.pipeline.replay.Split;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.nio.file.Path;

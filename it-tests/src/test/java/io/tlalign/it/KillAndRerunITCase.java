@@ -2,8 +2,8 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.pipeline.resume.CheckpointFolder;
-import io.tlalign.pipeline.resume.CheckpointProgress;
+import io.tlalign.job.resume.CheckpointFolder;
+import io.tlalign.job.resume.CheckpointProgress;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.io.BufferedReader;

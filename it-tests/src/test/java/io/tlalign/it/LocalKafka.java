@@ -1,6 +1,6 @@
 package io.tlalign.it;
 
-import io.tlalign.pipeline.kafka.LocalKafkaBroker;
+import io.tlalign.kafka.local.LocalKafkaBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

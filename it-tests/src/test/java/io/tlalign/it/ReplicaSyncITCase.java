@@ -2,12 +2,12 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.job.sync.ParameterDigest;
+import io.tlalign.job.sync.ReplicaTrainOperator;
+import io.tlalign.job.sync.SyncChunk;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
-import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.sync.ParameterDigest;
-import io.tlalign.pipeline.sync.ReplicaTrainOperator;
-import io.tlalign.pipeline.sync.SyncChunk;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

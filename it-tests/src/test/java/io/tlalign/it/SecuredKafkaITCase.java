@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tlalign.cli.Main;
-import io.tlalign.pipeline.kafka.BrokerSecurity;
+import io.tlalign.kafka.local.BrokerSecurity;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.io.PrintWriter;

@@ -2,8 +2,8 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.pipeline.job.TlAlignOptions;
-import io.tlalign.pipeline.operators.TrainFunction;
+import io.tlalign.job.operators.TrainFunction;
+import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.nio.file.Path;

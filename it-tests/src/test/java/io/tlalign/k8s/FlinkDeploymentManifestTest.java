@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.tlalign.pipeline.job.JobValidation;
-import io.tlalign.pipeline.job.TlAlignOptions;
+import io.tlalign.job.JobValidation;
+import io.tlalign.job.settings.TlAlignOptions;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -406,5 +406,24 @@ class FlinkDeploymentManifestTest {
         .contains("USER flink");
     Path readme = Kustomize.k8sDir().resolve("README.md");
     assertThat(Files.readString(readme)).contains("last-state").contains("kubectl apply -k");
+  }
+
+  @Test
+  void dockerfileCopiesTheBuiltJobAndCommandLineJars() throws Exception {
+    Path root = Kustomize.k8sDir().getParent();
+    String dockerfile = Files.readString(Kustomize.k8sDir().resolve("Dockerfile"));
+    String ignore = Files.readString(Kustomize.k8sDir().resolve("Dockerfile.dockerignore"));
+    // The jars the build makes (job, then cli, are packaged before it-tests runs) at the paths
+    // the image copies them from, let through by the build context's ignore file.
+    for (String arg : List.of("JOB_JAR", "CLI_JAR")) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?m)^ARG " + arg + "=(\\S+)$").matcher(dockerfile);
+      assertThat(m.find()).as(arg).isTrue();
+      assertThat(root.resolve(m.group(1))).as(arg).isRegularFile();
+    }
+    assertThat(ignore)
+        .contains("!job/target/tlalign-job-*-job.jar")
+        .contains("!cli/target/tlalign-cli-*-image.jar");
+    assertThat(dockerfile).contains("/opt/tlalign/tlalign-cli.jar");
   }
 }

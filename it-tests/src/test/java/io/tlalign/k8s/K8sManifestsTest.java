@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.tlalign.cli.Main;
-import io.tlalign.pipeline.job.TlAlignOptions;
+import io.tlalign.job.settings.TlAlignOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -211,7 +211,7 @@ class K8sManifestsTest {
     long maxMessage = Long.parseLong(topic.at("/spec/config/max.message.bytes").asText());
     assertThat(maxMessage)
         .as("max.message.bytes fits a chunk and its header")
-        .isGreaterThanOrEqualTo(io.tlalign.pipeline.sync.SyncSink.maxMessageBytes(chunk));
+        .isGreaterThanOrEqualTo(io.tlalign.job.sync.SyncSink.maxMessageBytes(chunk));
     long retention = Long.parseLong(topic.at("/spec/config/retention.ms").asText());
     long savepointAgeMs = 7L * 24 * 3600 * 1000; // kubernetes.operator.savepoint.history.max.age
     assertThat(retention == -1 || retention >= savepointAgeMs)
@@ -261,6 +261,7 @@ class K8sManifestsTest {
     assertThat(c.getImage()).isEqualTo(flink.getSpec().getImage());
     assertThat(c.getCommand()).contains("io.tlalign.cli.Main");
     assertThat(String.join(" ", c.getCommand())).contains("/opt/flink/usrlib/tlalign-job.jar");
+    assertThat(String.join(" ", c.getCommand())).contains("/opt/tlalign/tlalign-cli.jar");
 
     // The project's own command line accepts the arguments.
     String[] args = c.getArgs().toArray(String[]::new);

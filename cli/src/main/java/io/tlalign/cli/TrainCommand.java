@@ -1,0 +1,306 @@
+package io.tlalign.cli;
+
+import io.tlalign.job.EndOffsets;
+import io.tlalign.job.JobTopics;
+import io.tlalign.job.KafkaAccessCheck;
+import io.tlalign.job.TlAlignJob;
+import io.tlalign.job.operators.TrainFunction;
+import io.tlalign.job.resume.BoundedEnd;
+import io.tlalign.job.resume.CheckpointFolder;
+import io.tlalign.job.resume.FinishedRun;
+import io.tlalign.job.resume.ResumePlan;
+import io.tlalign.job.settings.KafkaClients;
+import io.tlalign.job.settings.TlAlignOptions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./tlalign train}: runs the training job on a local Flink cluster, or submits it to one
+ * with {@code --jobmanager}. Every option maps to a key of {@link TlAlignOptions}; {@code -D} sets
+ * any Flink or tlalign key directly.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Train a ViT continuously on a Kafka topic of LabeledImage records.")
+final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--bootstrap-servers", required = true, description = "Kafka, host:port.")
+  String bootstrapServers;
+
+  @Option(
+      names = "--model",
+      description = "Preset (default: ${DEFAULT-VALUE}).",
+      defaultValue = "vit-tiny-fm")
+  String model;
+
+  @Option(
+      names = "--mixing",
+      description = "tlalign, cutmix or none (default: ${DEFAULT-VALUE}).",
+      defaultValue = "tlalign")
+  String mixing;
+
+  @Option(names = "--batch-size", defaultValue = "128", description = "Images per step.")
+  int batchSize;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Job seed.")
+  long seed;
+
+  @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate.")
+  double lr;
+
+  @Option(names = "--total-steps", defaultValue = "10000", description = "Schedule length.")
+  long totalSteps;
+
+  @Option(names = "--warmup-steps", defaultValue = "200", description = "Warm-up steps.")
+  long warmupSteps;
+
+  @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "30s",
+      description = "Checkpoint interval, e.g. 30s, 2min.")
+  String checkpointInterval;
+
+  @Option(
+      names = "--checkpoint-dir",
+      description =
+          "Checkpoint storage URI. A rerun resumes from the latest completed checkpoint here."
+              + " Default: ~/.cache/tlalign/checkpoints/<group id>.")
+  String checkpointDir;
+
+  @Option(names = "--fresh", description = "Delete this job's checkpoints and start over.")
+  boolean fresh;
+
+  @Option(
+      names = "--from-checkpoint",
+      paramLabel = "PATH",
+      description = "Resume from this chk-N folder instead of the latest.")
+  java.nio.file.Path fromCheckpoint;
+
+  @Option(names = "--model-store", description = "Folder URI for published models.")
+  String modelStore;
+
+  @Option(names = "--bounded", description = "Stop at the end of what the topic holds now.")
+  boolean bounded;
+
+  @Option(names = "--jobmanager", description = "host:port of a Flink cluster to submit to.")
+  String jobManager;
+
+  @Option(
+      names = "--kafka-config",
+      paramLabel = "FILE",
+      description =
+          "Kafka client properties (key=value, as Kafka tools' --command-config) for every Kafka"
+              + " client of the job, e.g. security.protocol=SASL_SSL; -D"
+              + " tlalign.kafka.properties.KEY=VALUE overrides a key.")
+  java.nio.file.Path kafkaConfig;
+
+  @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any Flink or tlalign.* option.")
+  Map<String, String> dynamic = new LinkedHashMap<>();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    Configuration conf = configuration();
+    try {
+      io.tlalign.job.JobValidation.validate(conf);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (fresh && fromCheckpoint != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--fresh and --from-checkpoint exclude each other; give one");
+    }
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    Optional<CheckpointFolder> folder =
+        CheckpointFolder.of(conf.get(TlAlignOptions.CHECKPOINT_DIR));
+    ResumePlan plan = plan(conf, folder);
+    if (plan.finished().isPresent()) {
+      FinishedRun done = plan.finished().get();
+      out.println(
+          "train: this bounded run already finished at step "
+              + done.step()
+              + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel())
+              + " (--fresh starts it over)");
+      out.flush();
+      return 0;
+    }
+    if (plan.checkpoint().isPresent()) {
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, plan.checkpoint().get().toString());
+      out.println("train: resuming from " + plan.checkpoint().get() + " at step " + plan.step());
+      out.flush();
+    }
+    // Connects, creates missing topics, and refuses bad credentials or missing ACLs in one line
+    // before Flink could restart the job on them.
+    KafkaAccessCheck.verify(conf);
+    if (fresh) {
+      // The source starts from the group's committed offsets when no checkpoint is restored.
+      JobTopics.forgetCommittedOffsets(conf);
+    }
+    if (conf.get(TlAlignOptions.BOUNDED)
+        && conf.getOptional(TlAlignOptions.BOUNDED_END_OFFSETS).isEmpty()
+        && folder.isPresent()) {
+      java.nio.file.Path root = folder.get().root();
+      Optional<String> recorded =
+          plan.checkpoint().isPresent() ? BoundedEnd.readFrom(root) : Optional.empty();
+      String end =
+          recorded.isPresent()
+              ? recorded.get()
+              : EndOffsets.current(KafkaClients.from(conf), conf.get(TlAlignOptions.TRAIN_TOPIC));
+      BoundedEnd.writeTo(root, end);
+      conf.set(TlAlignOptions.BOUNDED_END_OFFSETS, end);
+    }
+    // The environment's configuration is what Flink's web UI shows: Kafka secrets masked there.
+    // The job graph is built from conf, whose config provider references travel unresolved.
+    StreamExecutionEnvironment env =
+        environment(Configuration.fromMap(KafkaClients.maskedConfiguration(conf.toMap())));
+    TlAlignJob.build(env, conf);
+    JobExecutionResult result;
+    try {
+      result = env.execute("tlalign-train");
+    } catch (Exception e) {
+      throw new IllegalStateException("the training job failed: " + RootCause.of(e), e);
+    }
+    if (conf.get(TlAlignOptions.BOUNDED) && folder.isPresent()) {
+      FinishedRun done = new FinishedRun(finalStep(result), finalModel(conf).orElse(""));
+      done.writeTo(folder.get().root());
+      out.println(
+          "train: finished at step "
+              + done.step()
+              + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel()));
+      out.flush();
+    }
+    return 0;
+  }
+
+  private ResumePlan plan(Configuration conf, Optional<CheckpointFolder> folder)
+      throws java.io.IOException {
+    ResumePlan.Start start =
+        fresh
+            ? ResumePlan.Start.FRESH
+            : fromCheckpoint != null ? ResumePlan.Start.NAMED : ResumePlan.Start.LATEST;
+    if (folder.isEmpty()) {
+      // Another file system (s3://...): Flink or the Kubernetes operator picks the checkpoint.
+      return start == ResumePlan.Start.NAMED
+          ? new ResumePlan(Optional.of(fromCheckpoint), -1, Optional.empty())
+          : new ResumePlan(Optional.empty(), 0, Optional.empty());
+    }
+    try {
+      return ResumePlan.decide(conf, folder.get(), start, fromCheckpoint);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private static long finalStep(JobExecutionResult result) {
+    Object step = result.getAllAccumulatorResults().get(TrainFunction.STEP_ACCUMULATOR);
+    return step instanceof Number n ? n.longValue() : -1;
+  }
+
+  /** The newest model file in a local model store. */
+  private static Optional<String> finalModel(Configuration conf) {
+    return conf.getOptional(TlAlignOptions.MODEL_STORE)
+        .flatMap(CheckpointFolder::of)
+        .map(CheckpointFolder::root)
+        .flatMap(TrainCommand::newestModel);
+  }
+
+  private static Optional<String> newestModel(java.nio.file.Path store) {
+    try (var files = java.nio.file.Files.list(store)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("model-step-") && n.endsWith(".tlas"))
+          .max(java.util.Comparator.naturalOrder())
+          .map(n -> store.resolve(n).toString());
+    } catch (java.io.IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  Configuration configuration() {
+    Configuration conf = new Configuration();
+    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+    conf.set(TlAlignOptions.MODEL, model);
+    conf.set(TlAlignOptions.MIXING, mixing);
+    conf.set(TlAlignOptions.BATCH_SIZE, batchSize);
+    conf.set(TlAlignOptions.SEED, seed);
+    conf.set(TlAlignOptions.LEARNING_RATE, lr);
+    conf.set(TlAlignOptions.TOTAL_STEPS, totalSteps);
+    conf.set(TlAlignOptions.WARMUP_STEPS, warmupSteps);
+    conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, duration(checkpointInterval));
+    conf.set(TlAlignOptions.BOUNDED, bounded);
+    if (checkpointDir != null) {
+      conf.set(TlAlignOptions.CHECKPOINT_DIR, checkpointDir);
+    }
+    if (modelStore != null) {
+      conf.set(TlAlignOptions.MODEL_STORE, modelStore);
+    }
+    if (kafkaConfig != null) {
+      conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toAbsolutePath().toString());
+    }
+    dynamic.forEach(conf::setString);
+    if (conf.getOptional(TlAlignOptions.CHECKPOINT_DIR).isEmpty()) {
+      conf.set(TlAlignOptions.CHECKPOINT_DIR, defaultCheckpointDir(conf));
+    }
+    conf.set(
+        CheckpointingOptions.MAX_RETAINED_CHECKPOINTS,
+        conf.get(TlAlignOptions.CHECKPOINT_RETAINED));
+    return conf;
+  }
+
+  /** One folder per consumer group, so two jobs never share checkpoints by default. */
+  private static String defaultCheckpointDir(Configuration conf) {
+    String cache = System.getenv("XDG_CACHE_HOME");
+    java.nio.file.Path base =
+        cache != null && !cache.isBlank()
+            ? java.nio.file.Path.of(cache)
+            : java.nio.file.Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("tlalign")
+        .resolve("checkpoints")
+        .resolve(conf.get(TlAlignOptions.GROUP_ID))
+        .toUri()
+        .toString();
+  }
+
+  private Duration duration(String text) {
+    try {
+      return org.apache.flink.util.TimeUtils.parseDuration(text);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--checkpoint-interval \"" + text + "\" is not a duration; try 30s or 2min");
+    }
+  }
+
+  private StreamExecutionEnvironment environment(Configuration conf) {
+    if (jobManager == null) {
+      return StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    }
+    String[] hp = jobManager.split(":");
+    if (hp.length != 2 || !hp[1].matches("\\d+")) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--jobmanager \"" + jobManager + "\" is not host:port, e.g. flink:8081");
+    }
+    String jar = System.getProperty("tlalign.job.jar");
+    if (jar == null || jar.isBlank()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--jobmanager needs the job jar; build it with mvn package and run through ./tlalign");
+    }
+    return StreamExecutionEnvironment.createRemoteEnvironment(
+        hp[0], Integer.parseInt(hp[1]), conf, jar);
+  }
+}

@@ -1,0 +1,62 @@
+package io.tlalign.local.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tlalign.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Bad arguments of {@code tlalign demo}: exit 2 and a message naming the value and the fix. */
+class DemoCommandTest {
+
+  @TempDir Path dir;
+
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cl = Main.commandLine();
+    cl.setErr(new PrintWriter(err, true));
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    return cl.execute(args);
+  }
+
+  @Test
+  void zeroStepsExitsTwoNamingTheValue() {
+    assertThat(run("demo", "--steps", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--steps must be > 0, got 0").contains("try --steps");
+  }
+
+  @Test
+  void anUnknownMixingExitsTwoNamingTheValue() {
+    assertThat(run("demo", "--mixing", "mixup")).isEqualTo(2);
+    assertThat(err.toString()).contains("\"mixup\"").contains("tlalign, cutmix, none");
+  }
+
+  @Test
+  void aMissingDataFolderExitsTwoNamingIt() {
+    Path missing = dir.resolve("no-such-folder");
+    assertThat(run("demo", "--data", missing.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains(missing.toString()).contains("is not a folder");
+  }
+
+  @Test
+  void aBadLearningRateOrBatchExitsTwoNamingTheValue() {
+    assertThat(run("demo", "--lr", "-0.5")).isEqualTo(2);
+    assertThat(err.toString()).contains("--lr must be in (0, 1], got -0.5").contains("try --lr");
+    assertThat(run("demo", "--batch", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--batch must be in 1..4096, got 0");
+  }
+
+  @Test
+  void helpNamesTheLastLine() {
+    StringWriter out = new StringWriter();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    assertThat(cl.execute("demo", "--help")).isZero();
+    assertThat(out.toString()).contains("demo: test_accuracy=A");
+  }
+}

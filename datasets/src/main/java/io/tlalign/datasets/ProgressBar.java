@@ -1,0 +1,143 @@
+package io.tlalign.datasets;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * A progress bar for a terminal: records done/total, rate and ETA, redrawn in place with {@code \r}
+ * at most 5 times a second. Where the output is not a terminal (a log file, CI), it writes a plain
+ * line every 10 seconds instead. Skipped images get a line of their own.
+ */
+public final class ProgressBar implements ProgressListener {
+
+  private static final long IN_PLACE_PERIOD = 200_000_000L;
+  private static final long LINE_PERIOD = 10_000_000_000L;
+  private static final int BAR_WIDTH = 24;
+
+  private final PrintWriter out;
+  private final boolean inPlace;
+  private final LongSupplier clock;
+  private String topic = "";
+  private long started;
+  private long lastDraw;
+  private int lastLength;
+  private long done;
+  private long total;
+  private long failed;
+
+  /**
+   * @param out where to draw (stderr)
+   * @param inPlace whether {@code out} is a terminal that understands {@code \r}
+   * @param clock nanoseconds, for rate, ETA and throttling
+   */
+  public ProgressBar(PrintWriter out, boolean inPlace, LongSupplier clock) {
+    this.out = out;
+    this.inPlace = inPlace;
+    this.clock = clock;
+  }
+
+  /** On stderr of this process; in place when there is a console. */
+  public static ProgressBar onStderr() {
+    return new ProgressBar(
+        new PrintWriter(System.err, true), System.console() != null, System::nanoTime);
+  }
+
+  @Override
+  public void onStart(String topic, long total) {
+    this.topic = topic;
+    this.total = total;
+    this.started = clock.getAsLong();
+    this.lastDraw = started;
+    if (inPlace) {
+      draw();
+    }
+  }
+
+  @Override
+  public void onProgress(long done, long total, long failed) {
+    this.done = done;
+    this.total = total;
+    this.failed = failed;
+    long now = clock.getAsLong();
+    if (now - lastDraw >= (inPlace ? IN_PLACE_PERIOD : LINE_PERIOD)) {
+      lastDraw = now;
+      draw();
+    }
+  }
+
+  @Override
+  public void onSkipped(String imageId, String reason) {
+    clear();
+    out.println("replay: skipped " + imageId + ": " + reason);
+    out.flush();
+  }
+
+  @Override
+  public void onFinish(ReplaySummary summary) {
+    if (inPlace) {
+      draw();
+      out.println();
+      lastLength = 0;
+      out.flush();
+    }
+  }
+
+  /**
+   * Ends the bar's line when a replay stops without finishing, so that an error message that
+   * follows starts on a line of its own.
+   */
+  public void abandon() {
+    if (inPlace && lastLength > 0) {
+      out.println();
+      out.flush();
+      lastLength = 0;
+    }
+  }
+
+  /** The current line, without {@code \r}. */
+  String render() {
+    double seconds = (clock.getAsLong() - started) / 1e9;
+    double rate = seconds > 0 ? done / seconds : 0;
+    double fraction = total > 0 ? Math.min(1, (double) done / total) : 1;
+    int filled = (int) Math.round(fraction * BAR_WIDTH);
+    String eta = rate > 0 ? clockTime((total - done) / rate) : "--:--";
+    return String.format(
+        Locale.ROOT,
+        "replay %s [%s%s] %5.1f%% %d/%d %.0f/s ETA %s%s",
+        topic,
+        "#".repeat(filled),
+        "-".repeat(BAR_WIDTH - filled),
+        fraction * 100,
+        done,
+        total,
+        rate,
+        eta,
+        failed > 0 ? " failed " + failed : "");
+  }
+
+  private void draw() {
+    String line = render();
+    if (inPlace) {
+      out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
+      lastLength = line.length();
+    } else {
+      out.println(line);
+    }
+    out.flush();
+  }
+
+  private void clear() {
+    if (inPlace && lastLength > 0) {
+      out.print("\r" + " ".repeat(lastLength) + "\r");
+      lastLength = 0;
+    }
+  }
+
+  static String clockTime(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+  }
+}

@@ -1,0 +1,155 @@
+package io.tlalign.job.ml;
+
+import io.tlalign.model.servable.ParamRule;
+import io.tlalign.model.servable.TlAlignVitModelParams;
+import io.tlalign.model.vit.VitPresets;
+import org.apache.flink.ml.param.BooleanParam;
+import org.apache.flink.ml.param.DoubleParam;
+import org.apache.flink.ml.param.IntParam;
+import org.apache.flink.ml.param.LongParam;
+import org.apache.flink.ml.param.Param;
+import org.apache.flink.ml.param.StringParam;
+
+/**
+ * The parameters of {@link TlAlignVitClassifier}: the model's columns plus the training settings,
+ * each mapped onto the streaming job's option of the same meaning ({@code TlAlignOptions}) so a fit
+ * and a job with equal settings train alike. Defaults are the job's defaults.
+ */
+public interface TlAlignVitClassifierParams<T>
+    extends TlAlignVitModelParams<T>, HasLabelCol<T>, HasIdCol<T> {
+
+  Param<String> PRESET =
+      new StringParam(
+          "preset",
+          "ViT preset: " + String.join(", ", VitPresets.names()) + ".",
+          "vit-tiny-fm",
+          ParamRule.oneOf(VitPresets.names().toArray(String[]::new)));
+
+  Param<String> MIXING =
+      new StringParam(
+          "mixing",
+          "Target: tlalign (aligned token labels), cutmix (area lambda) or none (no mixing).",
+          "tlalign",
+          ParamRule.oneOf("none", "cutmix", "tlalign"));
+
+  Param<Double> CUTMIX_ALPHA =
+      new DoubleParam(
+          "cutMixAlpha",
+          "CutMix's lambda ~ Beta(alpha, alpha).",
+          1.0,
+          ParamRule.greaterThan(0, ", e.g. 1.0"));
+
+  Param<Double> LABEL_SMOOTHING =
+      new DoubleParam(
+          "labelSmoothing",
+          "Label smoothing s: every class gets s/K, the true class 1 - s + s/K.",
+          0.1,
+          ParamRule.inHalfOpen(0, 1, ", e.g. 0.1"));
+
+  Param<Double> LEARNING_RATE =
+      new DoubleParam(
+          "learningRate",
+          "Peak learning rate of AdamW's warm-up and cosine schedule.",
+          1e-3,
+          ParamRule.greaterThan(0, ", e.g. 0.001"));
+
+  Param<Long> WARMUP_STEPS =
+      new LongParam(
+          "warmupSteps",
+          "Linear warm-up steps at the start of the schedule.",
+          200L,
+          ParamRule.atLeast(0, ", e.g. 200"));
+
+  Param<Integer> EPOCHS =
+      new IntParam(
+          "epochs",
+          "Passes over the table; each pass after the first in a new seeded order.",
+          1,
+          ParamRule.atLeast(1, ", e.g. 3"));
+
+  Param<Long> SEED =
+      new LongParam(
+          "seed",
+          "Seeds the initial parameters, the augmentation, the CutMix draws and the epoch orders.",
+          0L,
+          ParamRule.notNull());
+
+  Param<Boolean> AUGMENT =
+      new BooleanParam(
+          "augment",
+          "Random shift and horizontal flip, seeded per image, as in the streaming job.",
+          true,
+          ParamRule.notNull());
+
+  default String getPreset() {
+    return get(PRESET);
+  }
+
+  default T setPreset(String value) {
+    return set(PRESET, value);
+  }
+
+  default String getMixing() {
+    return get(MIXING);
+  }
+
+  default T setMixing(String value) {
+    return set(MIXING, value);
+  }
+
+  default Double getCutMixAlpha() {
+    return get(CUTMIX_ALPHA);
+  }
+
+  default T setCutMixAlpha(Double value) {
+    return set(CUTMIX_ALPHA, value);
+  }
+
+  default Double getLabelSmoothing() {
+    return get(LABEL_SMOOTHING);
+  }
+
+  default T setLabelSmoothing(Double value) {
+    return set(LABEL_SMOOTHING, value);
+  }
+
+  default Double getLearningRate() {
+    return get(LEARNING_RATE);
+  }
+
+  default T setLearningRate(Double value) {
+    return set(LEARNING_RATE, value);
+  }
+
+  default Long getWarmupSteps() {
+    return get(WARMUP_STEPS);
+  }
+
+  default T setWarmupSteps(Long value) {
+    return set(WARMUP_STEPS, value);
+  }
+
+  default Integer getEpochs() {
+    return get(EPOCHS);
+  }
+
+  default T setEpochs(Integer value) {
+    return set(EPOCHS, value);
+  }
+
+  default Long getSeed() {
+    return get(SEED);
+  }
+
+  default T setSeed(Long value) {
+    return set(SEED, value);
+  }
+
+  default Boolean getAugment() {
+    return get(AUGMENT);
+  }
+
+  default T setAugment(Boolean value) {
+    return set(AUGMENT, value);
+  }
+}

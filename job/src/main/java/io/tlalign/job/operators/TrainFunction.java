@@ -1,0 +1,181 @@
+package io.tlalign.job.operators;
+
+import io.tlalign.job.publish.ModelPublisher;
+import io.tlalign.job.records.TrainingBatch;
+import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.job.train.CheckpointedState;
+import io.tlalign.job.train.ModelPublication;
+import io.tlalign.job.train.RestoreSubject;
+import io.tlalign.job.train.StepOutcome;
+import io.tlalign.job.train.TrainingCore;
+import io.tlalign.model.state.TrainingState;
+import io.tlalign.schemas.TrainingMetric;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.accumulators.ListAccumulator;
+import org.apache.flink.api.common.accumulators.LongMaximum;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming job's training operator (parallelism 1): a thin adapter that maps Flink's life
+ * cycle onto the {@link TrainingCore} and keeps the core's complete training state (parameters,
+ * optimizer moments, step) in operator state, written in chunks, so a restore continues exactly
+ * where the checkpoint was cut.
+ *
+ * <p>The core is opened in {@link #open} per subtask and closed in {@link #close}. The device is
+ * the GPU that Flink's external resource {@code gpu} assigns to this task manager, or the CPU.
+ * Models are published from {@link #notifyCheckpointComplete} only, so no published model reflects
+ * data that a restore would replay.
+ */
+public final class TrainFunction extends ProcessFunction<TrainingBatch, TrainingMetric>
+    implements CheckpointedFunction, CheckpointListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainFunction.class);
+
+  /** A chunk of the serialized state: far below RocksDB's 2 GB value limit. */
+  static final int CHUNK_BYTES = CheckpointedState.CHUNK_BYTES;
+
+  public static final ListStateDescriptor<byte[]> STATE_CHUNKS =
+      new ListStateDescriptor<>(
+          "tlalign-training-state-chunks", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  public static final ListStateDescriptor<String> LEDGER =
+      new ListStateDescriptor<>("tlalign-trained-record-ids", String.class);
+
+  /** Accumulator with the ids of every trained record, from the ledger, at the end of a run. */
+  public static final String LEDGER_ACCUMULATOR = "tlalign-trained-record-ids";
+
+  /** Accumulator with the last step trained, for the run's closing line. */
+  public static final String STEP_ACCUMULATOR = "tlalign-final-step";
+
+  private final TrainerSettings settings;
+  private final ModelPublisher.Factory publisherFactory;
+  private final FaultInjection fault;
+
+  private transient ListState<byte[]> chunksState;
+  private transient ListState<String> ledgerState;
+  private transient TrainingState restored;
+  private transient List<String> restoredLedger;
+  private transient TrainingCore core;
+  private transient LongMaximum finalStep;
+  private transient Counter steps;
+  private transient Counter refused;
+  private transient Counter images;
+
+  public TrainFunction(
+      TrainerSettings settings, ModelPublisher.Factory publisherFactory, FaultInjection fault) {
+    this.settings = settings;
+    this.publisherFactory = publisherFactory;
+    this.fault = fault;
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    chunksState = context.getOperatorStateStore().getListState(STATE_CHUNKS);
+    ledgerState = context.getOperatorStateStore().getListState(LEDGER);
+    restoredLedger = new ArrayList<>();
+    if (context.isRestored()) {
+      List<byte[]> chunks = new ArrayList<>();
+      chunksState.get().forEach(chunks::add);
+      restored =
+          CheckpointedState.decode(
+              chunks, settings.model().name(), RestoreSubject.streamingTrainer());
+      ledgerState.get().forEach(restoredLedger::add);
+    }
+  }
+
+  @Override
+  public void open(OpenContext ctx) throws Exception {
+    RuntimeContext rc = getRuntimeContext();
+    core =
+        TrainingCore.builder()
+            .setSettings(settings)
+            .optGpu(AssignedGpu.of(rc))
+            .optRestored(restored, restoredLedger)
+            .optPublication(
+                publisherFactory == null ? ModelPublication.NONE : publisherFactory.create())
+            .optFaultDrill(fault::maybeFail)
+            .optStepTimer(new TrainingTimes(rc))
+            .build();
+    LOG.info(
+        "training {} on {} from step {}{}",
+        settings.preset(),
+        core.device(),
+        core.stepCount(),
+        restored != null ? " (restored)" : "");
+    restored = null;
+    restoredLedger = null;
+    if (core.ledger().enabled()) {
+      // The job result shows the ledger of the attempt that finished: the ledger restored from
+      // its checkpoint plus what it trained itself.
+      ListAccumulator<String> ledgerAccumulator = new ListAccumulator<>();
+      rc.addAccumulator(LEDGER_ACCUMULATOR, ledgerAccumulator);
+      core.ledger().mirrorTo(ledgerAccumulator::add);
+    }
+    finalStep = new LongMaximum(core.stepCount());
+    rc.addAccumulator(STEP_ACCUMULATOR, finalStep);
+    var metrics = rc.getMetricGroup();
+    steps = metrics.counter("steps");
+    refused = metrics.counter("refusedSteps");
+    images = metrics.counter("imagesTrained");
+    metrics.gauge("loss", core::lastLoss);
+    metrics.gauge("imagesPerSecond", core::imagesPerSecond);
+    metrics.gauge("step", core::stepCount);
+  }
+
+  @Override
+  public void processElement(TrainingBatch batch, Context ctx, Collector<TrainingMetric> out) {
+    StepOutcome outcome = core.step(batch);
+    if (outcome.result().refused()) {
+      refused.inc();
+    } else {
+      steps.inc();
+      images.inc(outcome.trainedImages());
+      finalStep.add(outcome.result().step());
+    }
+    if (outcome.metric() != null) {
+      out.collect(outcome.metric());
+    }
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    chunksState.update(core.snapshot(context.getCheckpointId()));
+    ledgerState.update(core.ledger().ids());
+  }
+
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    core.checkpointComplete(checkpointId);
+  }
+
+  @Override
+  public void notifyCheckpointAborted(long checkpointId) {
+    core.checkpointAborted(checkpointId);
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (core != null) {
+      core.close();
+      core = null;
+    }
+  }
+
+  /** For tests: the current session's state. */
+  TrainingState currentState() {
+    return core.captureState();
+  }
+}

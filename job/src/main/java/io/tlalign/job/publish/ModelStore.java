@@ -1,0 +1,89 @@
+package io.tlalign.job.publish;
+
+import io.tlalign.model.state.TrainingState;
+import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.schemas.ModelRef;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.FileSystem.WriteMode;
+import org.apache.flink.core.fs.Path;
+
+/**
+ * Writes model files through Flink's {@link FileSystem} (local, S3, HDFS... whatever the URI names)
+ * and reads them back, checking the SHA-256 their {@link ModelRef} carries.
+ */
+public final class ModelStore {
+
+  public static final String FORMAT = "tlalign-state/" + TrainingStateFormat.VERSION;
+
+  private final Path folder;
+
+  public ModelStore(String folderUri) {
+    this.folder = new Path(folderUri);
+  }
+
+  /** Writes the state as {@code model-step-<step>-chk-<id>.tlas} and returns its pointer. */
+  public ModelRef write(TrainingState state, long checkpointId) throws IOException {
+    Path file =
+        new Path(folder, String.format("model-step-%09d-chk-%d.tlas", state.step(), checkpointId));
+    FileSystem fs = file.getFileSystem();
+    MessageDigest sha = sha256();
+    try (OutputStream raw = fs.create(file, WriteMode.OVERWRITE);
+        DigestOutputStream out = new DigestOutputStream(raw, sha)) {
+      TrainingStateFormat.writeTo(state, out);
+    }
+    return ModelRef.newBuilder()
+        .setUri(file.toUri().toString())
+        .setStep(state.step())
+        .setCheckpointId(checkpointId)
+        .setSha256(HexFormat.of().formatHex(sha.digest()))
+        .setFormat(FORMAT)
+        .setTime(Instant.now())
+        .build();
+  }
+
+  /** Reads the model a pointer names, refusing it if its bytes do not match the pointer's hash. */
+  public static TrainingState read(ModelRef ref) throws IOException {
+    if (!FORMAT.equals(ref.getFormat())) {
+      throw new IOException(
+          "model "
+              + ref.getUri()
+              + " has format "
+              + ref.getFormat()
+              + "; this build reads "
+              + FORMAT);
+    }
+    Path file = new Path(ref.getUri());
+    byte[] bytes;
+    try (InputStream in = file.getFileSystem().open(file)) {
+      bytes = in.readAllBytes();
+    }
+    String actual = HexFormat.of().formatHex(sha256().digest(bytes));
+    if (!actual.equalsIgnoreCase(ref.getSha256())) {
+      throw new IOException(
+          "model "
+              + ref.getUri()
+              + " has SHA-256 "
+              + actual
+              + " but its pointer says "
+              + ref.getSha256()
+              + "; the file was altered or replaced");
+    }
+    return TrainingStateFormat.fromBytes(bytes);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+}

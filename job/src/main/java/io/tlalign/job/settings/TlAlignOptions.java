@@ -1,0 +1,334 @@
+package io.tlalign.job.settings;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import io.tlalign.schemas.Topics;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+
+/**
+ * Every option of the training job, in one place. Each can be set in Flink's configuration ({@code
+ * tlalign.*} keys) or on the command line of {@code ./tlalign train}.
+ */
+public final class TlAlignOptions {
+
+  private TlAlignOptions() {}
+
+  // ---- Kafka ----
+
+  public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+      key("tlalign.kafka.bootstrap-servers")
+          .stringType()
+          .noDefaultValue()
+          .withDescription("Kafka bootstrap servers, host:port[,host:port...].");
+
+  public static final ConfigOption<String> KAFKA_CONFIG_FILE =
+      key("tlalign.kafka.config-file")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "A Kafka client config file (key=value lines, as Kafka tools' --command-config):"
+                  + " its properties go to every Kafka client of the job. tlalign.kafka.properties.*"
+                  + " keys override it, and the system's own settings (bootstrap servers, group"
+                  + " ids, isolation level, transactional ids) override both. Read where the job"
+                  + " graph is built; put secrets behind config providers (config.providers=file,"
+                  + " ${file:/path:key}), which each client resolves where it runs.");
+
+  /**
+   * Not an option itself: {@code tlalign.kafka.properties.<key>=<value>} passes {@code key=value}
+   * to every Kafka client (e.g. {@code tlalign.kafka.properties.security.protocol=SASL_SSL}); see
+   * {@link KafkaClients}.
+   */
+  public static final String KAFKA_PROPERTIES_PREFIX = KafkaClients.PREFIX;
+
+  public static final ConfigOption<String> TRAIN_TOPIC =
+      key("tlalign.topic.train")
+          .stringType()
+          .defaultValue(Topics.IMAGES_TRAIN)
+          .withDescription("Topic of LabeledImage records to train on.");
+
+  public static final ConfigOption<String> EVAL_TOPIC =
+      key("tlalign.topic.eval")
+          .stringType()
+          .defaultValue(Topics.IMAGES_EVAL)
+          .withDescription("Topic of LabeledImage records scored with each published model.");
+
+  public static final ConfigOption<String> DEAD_LETTER_TOPIC =
+      key("tlalign.topic.deadletter")
+          .stringType()
+          .defaultValue(Topics.IMAGES_DEADLETTER)
+          .withDescription("Topic for records that cannot be used, as DeadLetter with a reason.");
+
+  public static final ConfigOption<String> METRICS_TOPIC =
+      key("tlalign.topic.metrics")
+          .stringType()
+          .defaultValue(Topics.METRICS)
+          .withDescription("Topic for TrainingMetric records.");
+
+  public static final ConfigOption<String> MODELS_TOPIC =
+      key("tlalign.topic.models")
+          .stringType()
+          .defaultValue(Topics.MODELS)
+          .withDescription("Topic for ModelRef pointers to published models.");
+
+  public static final ConfigOption<String> GROUP_ID =
+      key("tlalign.kafka.group-id")
+          .stringType()
+          .defaultValue("tlalign-train")
+          .withDescription(
+              "Consumer group id. Offsets live in Flink checkpoints; the group only shows lag.");
+
+  public static final ConfigOption<Boolean> BOUNDED =
+      key("tlalign.kafka.bounded")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Stop at the train topic's end offsets as seen at start (a finite run); otherwise"
+                  + " train forever on new records.");
+
+  public static final ConfigOption<String> BOUNDED_END_OFFSETS =
+      key("tlalign.kafka.bounded.end-offsets")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "With tlalign.kafka.bounded: the train topic's end offsets as"
+                  + " partition:offset,partition:offset. ./tlalign train records them at a run's"
+                  + " first start and passes them again on every rerun, so a resumed run stops"
+                  + " where the first would have. Unset: the end offsets at start.");
+
+  // ---- Model and training ----
+
+  public static final ConfigOption<String> MODEL =
+      key("tlalign.model")
+          .stringType()
+          .defaultValue("vit-tiny-fm")
+          .withDescription("Model preset: vit-tiny-fm, deit-tiny, deit-small or deit-base.");
+
+  public static final ConfigOption<Integer> NUM_CLASSES =
+      key("tlalign.num-classes")
+          .intType()
+          .defaultValue(10)
+          .withDescription("K; a label outside [0, K) is dead-lettered.");
+
+  public static final ConfigOption<String> MIXING =
+      key("tlalign.mixing")
+          .stringType()
+          .defaultValue("tlalign")
+          .withDescription(
+              "Target: tlalign (aligned token labels), cutmix (area lambda) or none (no mixing).");
+
+  public static final ConfigOption<Double> CUTMIX_ALPHA =
+      key("tlalign.cutmix.alpha")
+          .doubleType()
+          .defaultValue(1.0)
+          .withDescription("lambda ~ Beta(alpha, alpha).");
+
+  public static final ConfigOption<Double> LABEL_SMOOTHING =
+      key("tlalign.label-smoothing")
+          .doubleType()
+          .defaultValue(0.1)
+          .withDescription("Label smoothing s in [0, 1).");
+
+  public static final ConfigOption<Integer> BATCH_SIZE =
+      key("tlalign.batch-size").intType().defaultValue(128).withDescription("Images per step.");
+
+  public static final ConfigOption<Long> SEED =
+      key("tlalign.seed")
+          .longType()
+          .defaultValue(0L)
+          .withDescription(
+              "Job seed: with a record id or batch index it determines every random draw.");
+
+  public static final ConfigOption<Double> LEARNING_RATE =
+      key("tlalign.lr").doubleType().defaultValue(1e-3).withDescription("Peak learning rate.");
+
+  public static final ConfigOption<Long> WARMUP_STEPS =
+      key("tlalign.warmup-steps")
+          .longType()
+          .defaultValue(200L)
+          .withDescription("Linear warm-up steps.");
+
+  public static final ConfigOption<Long> TOTAL_STEPS =
+      key("tlalign.total-steps")
+          .longType()
+          .defaultValue(10_000L)
+          .withDescription("Length of the cosine schedule; the rate stays at its floor after it.");
+
+  public static final ConfigOption<Boolean> AUGMENT =
+      key("tlalign.augment")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription("Random shift and horizontal flip, seeded per record.");
+
+  public static final ConfigOption<Integer> METRICS_EVERY =
+      key("tlalign.metrics.every-steps")
+          .intType()
+          .defaultValue(10)
+          .withDescription("Write a TrainingMetric every this many steps.");
+
+  public static final ConfigOption<Boolean> LEDGER =
+      key("tlalign.ledger.enabled")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Keep the id of every trained record in state (for audits and tests; grows with"
+                  + " the stream).");
+
+  public static final ConfigOption<Integer> INTRA_OP_THREADS =
+      key("tlalign.engine.threads")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "PyTorch intra-op threads on CPU; 0 = the number of cores. Fixed, so that results"
+                  + " are reproducible. 1 is the default: on a task manager shared with other"
+                  + " slots, OpenMP spin-waiting made 2 threads 5-10x slower than 1.");
+
+  // ---- Checkpoints and publishing ----
+
+  public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+      key("tlalign.checkpoint.interval")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(30))
+          .withDescription("Exactly-once checkpoint interval.");
+
+  public static final ConfigOption<String> CHECKPOINT_DIR =
+      key("tlalign.checkpoint.dir")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "Checkpoint storage URI (file:///..., s3://...). Default: the cluster's"
+                  + " state.checkpoints.dir, else a folder under java.io.tmpdir (local runs).");
+
+  public static final ConfigOption<Integer> CHECKPOINT_RETAINED =
+      key("tlalign.checkpoint.retained")
+          .intType()
+          .defaultValue(3)
+          .withDescription(
+              "Completed checkpoints kept per run; they survive a crash or a cancel, so that a"
+                  + " rerun of ./tlalign train resumes from the latest. Older ones are deleted.");
+
+  public static final ConfigOption<String> MODEL_STORE =
+      key("tlalign.model-store")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "URI of a folder (any Flink FileSystem) for published models; unset = no"
+                  + " publishing.");
+
+  public static final ConfigOption<Integer> MAX_IMAGE_PIXELS =
+      key("tlalign.max-image-pixels")
+          .intType()
+          .defaultValue(4096 * 4096)
+          .withDescription("Images with more pixels are dead-lettered as OVERSIZED_IMAGE.");
+
+  public static final ConfigOption<Integer> EVAL_MAX_IMAGES =
+      key("tlalign.eval.max-images")
+          .intType()
+          .defaultValue(10_000)
+          .withDescription("The evaluation set: the first this many images of the eval topic.");
+
+  public static final ConfigOption<Integer> DECODE_PARALLELISM =
+      key("tlalign.decode.parallelism")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "Parallelism of decode, validation and augmentation. The pairing operator restores"
+                  + " the Kafka order, so any value gives the same batches.");
+
+  public static final ConfigOption<Boolean> EVAL_ENABLED =
+      key("tlalign.eval.enabled")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Score the eval topic with every published model (unbounded runs with a model"
+                  + " store).");
+
+  // ---- Data-parallel replicas ----
+
+  public static final ConfigOption<Integer> REPLICAS =
+      key("tlalign.replicas")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "Training replicas P (one per GPU task manager). Batch b goes to replica b mod P;"
+                  + " every tlalign.sync.every-steps local steps the replicas exchange parameters"
+                  + " through tlalign.sync.topic. 1 = one trainer, no sync topic.");
+
+  public static final ConfigOption<String> SYNC_TOPIC =
+      key("tlalign.sync.topic")
+          .stringType()
+          .defaultValue("tlalign.sync")
+          .withDescription(
+              "Topic of the replicas' parameter rounds (written transactionally, read"
+                  + " read_committed by the same job). One partition.");
+
+  public static final ConfigOption<Integer> SYNC_EVERY_STEPS =
+      key("tlalign.sync.every-steps")
+          .intType()
+          .defaultValue(10)
+          .withDescription("K: each replica publishes its parameters every K local steps.");
+
+  public static final ConfigOption<Integer> SYNC_APPLY_LAG_ROUNDS =
+      key("tlalign.sync.apply-lag-rounds")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "S: the average of round r replaces the parameters at the boundary of round r+S."
+                  + " A round becomes visible when a checkpoint commits, so choose S x K x step"
+                  + " time above the checkpoint interval plus a margin, or replicas wait.");
+
+  public static final ConfigOption<Integer> SYNC_CHUNK_BYTES =
+      key("tlalign.sync.chunk-bytes")
+          .intType()
+          .defaultValue(512 << 10)
+          .withDescription(
+              "Payload bytes per sync message; a model is split into chunks of this size. Keep it"
+                  + " below the sync topic's max.message.bytes minus 1 KiB of header.");
+
+  public static final ConfigOption<String> SYNC_APPLY =
+      key("tlalign.sync.apply")
+          .stringType()
+          .defaultValue("replace")
+          .withDescription(
+              "How a round's average applies: replace (the parameters become the average; all"
+                  + " replicas identical after each round, but the S x K local steps since the"
+                  + " round are dropped) or delta (parameters + average - own contribution: keeps"
+                  + " those steps, replicas differ by them). The final round always replaces.");
+
+  public static final ConfigOption<Boolean> SYNC_AVERAGE_MOMENTS =
+      key("tlalign.sync.average-moments")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Also average the AdamW moments (3x the sync traffic). Off: moments stay local.");
+
+  // ---- Recovery drills ----
+
+  public static final ConfigOption<String> FAULT_MARKER_DIR =
+      key("tlalign.fault.marker-dir")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "Folder for fault markers: each injected fault fires once per folder, across"
+                  + " restarts. Faults are off without it.");
+
+  public static final ConfigOption<Long> FAULT_TRAIN_AT_STEP =
+      key("tlalign.fault.train-at-step")
+          .longType()
+          .defaultValue(-1L)
+          .withDescription("Throw once in the training operator before this step (drill).");
+
+  public static final ConfigOption<Long> FAULT_PAIRING_AT_BATCH =
+      key("tlalign.fault.pairing-at-batch")
+          .longType()
+          .defaultValue(-1L)
+          .withDescription("Throw once in the pairing operator before this batch (drill).");
+
+  public static final ConfigOption<Integer> FAULT_REPLICA =
+      key("tlalign.fault.replica")
+          .intType()
+          .defaultValue(-1)
+          .withDescription(
+              "With tlalign.replicas > 1: the replica in which tlalign.fault.train-at-step fires;"
+                  + " -1 = the first replica to reach the step.");
+}

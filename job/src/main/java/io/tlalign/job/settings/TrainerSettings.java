@@ -1,0 +1,89 @@
+package io.tlalign.job.settings;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.tlalign.model.EngineOptions;
+import io.tlalign.model.EngineSetup;
+import io.tlalign.model.optim.AdamWConfig;
+import io.tlalign.model.state.TrainingState;
+import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.train.TrainingConfig;
+import io.tlalign.model.train.TrainingSession;
+import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitPresets;
+import java.io.Serializable;
+import java.util.Locale;
+import org.apache.flink.configuration.ReadableConfig;
+
+/**
+ * The training operator's settings as a small serializable value, read once from the job's {@link
+ * TlAlignOptions} on the client and shipped with the operator.
+ */
+public record TrainerSettings(
+    String preset,
+    int numClasses,
+    long seed,
+    double learningRate,
+    long warmupSteps,
+    long totalSteps,
+    TargetMode targetMode,
+    double labelSmoothing,
+    int intraOpThreads,
+    boolean ledger,
+    int metricsEvery)
+    implements Serializable {
+
+  public static TrainerSettings from(ReadableConfig c) {
+    return new TrainerSettings(
+        c.get(TlAlignOptions.MODEL),
+        c.get(TlAlignOptions.NUM_CLASSES),
+        c.get(TlAlignOptions.SEED),
+        c.get(TlAlignOptions.LEARNING_RATE),
+        c.get(TlAlignOptions.WARMUP_STEPS),
+        c.get(TlAlignOptions.TOTAL_STEPS),
+        targetMode(c.get(TlAlignOptions.MIXING)),
+        c.get(TlAlignOptions.LABEL_SMOOTHING),
+        c.get(TlAlignOptions.INTRA_OP_THREADS),
+        c.get(TlAlignOptions.LEDGER),
+        c.get(TlAlignOptions.METRICS_EVERY));
+  }
+
+  public static TargetMode targetMode(String mixing) {
+    try {
+      return TargetMode.valueOf(mixing.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "mixing \"" + mixing + "\" is not one of tlalign, cutmix, none", e);
+    }
+  }
+
+  public VitConfig model() {
+    return VitPresets.byName(preset).withNumClasses(numClasses);
+  }
+
+  public TrainingConfig trainingConfig() {
+    AdamWConfig opt =
+        AdamWConfig.defaults()
+            .withPeakLearningRate(learningRate)
+            .withSchedule(warmupSteps, totalSteps);
+    return new TrainingConfig(model(), seed, opt, targetMode, labelSmoothing);
+  }
+
+  /**
+   * Starts the engine with this job's thread count and opens the training session on GPU {@code
+   * gpuIndex} (or the CPU where it is negative or missing), restored from {@code restored} unless
+   * that is null. The streaming job's training operator and the Flink ML fit both open it here.
+   */
+  public TrainingSession openSession(int gpuIndex, TrainingState restored) {
+    Engine engine = EngineSetup.start(EngineOptions.defaults().withThreads(threads(), 1));
+    Device device = EngineSetup.selectDevice(engine, gpuIndex);
+    return restored != null
+        ? TrainingSession.fromState(trainingConfig(), device, restored)
+        : TrainingSession.create(trainingConfig(), device);
+  }
+
+  /** Intra-op threads for the engine: the setting, or the machine's cores when it is 0. */
+  public int threads() {
+    return intraOpThreads > 0 ? intraOpThreads : Runtime.getRuntime().availableProcessors();
+  }
+}

@@ -1,0 +1,169 @@
+package io.tlalign.job.sync;
+
+import io.tlalign.job.settings.KafkaClients;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads the sync topic back into the job ({@code read_committed}: only rounds whose checkpoint
+ * committed) and ends once every replica's final contribution has passed, so that a bounded run
+ * finishes. A KafkaSource cannot end on a condition found in its records, and that condition must
+ * survive a restore: the offsets and the replicas whose final contribution passed are this source's
+ * state.
+ *
+ * <p>A fresh start begins at the topic's last stable offsets, read before the job can commit any
+ * round; older rounds on a shared topic belong to other runs. Runs with parallelism 1.
+ */
+@SuppressWarnings("deprecation") // SourceFunction: the new Source API has no end-on-condition
+public final class SyncTopicSource
+    extends org.apache.flink.streaming.api.functions.source.RichSourceFunction<byte[]>
+    implements CheckpointedFunction {
+
+  private static final long serialVersionUID = 1L;
+
+  static final ListStateDescriptor<String> POSITIONS =
+      new ListStateDescriptor<>("tlalign-sync-source-positions", String.class);
+
+  private final KafkaClients kafka;
+  private final String topic;
+  private final String runId;
+  private final int replicas;
+
+  private transient ListState<String> positionsState;
+  private transient TreeMap<Integer, Long> offsets;
+  private transient Set<Integer> finals;
+  private transient boolean restored;
+  private transient KafkaConsumer<byte[], byte[]> consumer;
+  private transient volatile boolean running;
+
+  public SyncTopicSource(KafkaClients kafka, String topic, String runId, int replicas) {
+    this.kafka = kafka;
+    this.topic = topic;
+    this.runId = runId;
+    this.replicas = replicas;
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    positionsState = context.getOperatorStateStore().getListState(POSITIONS);
+    offsets = new TreeMap<>();
+    finals = new HashSet<>();
+    restored = context.isRestored();
+    if (restored) {
+      for (String entry : positionsState.get()) {
+        String[] kv = entry.split("=", 2);
+        if (kv[0].equals("final")) {
+          finals.add(Integer.parseInt(kv[1]));
+        } else {
+          offsets.put(Integer.parseInt(kv[0]), Long.parseLong(kv[1]));
+        }
+      }
+    }
+  }
+
+  @Override
+  public void open(OpenContext openContext) throws Exception {
+    Properties p =
+        kafka.build(
+            Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.CLIENT_ID_CONFIG, "tlalign-sync-" + runId));
+    consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions = new ArrayList<>();
+    consumer
+        .partitionsFor(topic)
+        .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+    if (partitions.isEmpty()) {
+      throw new IllegalStateException(
+          "sync topic " + topic + " has no partitions; create it (JobTopics does) before the job");
+    }
+    consumer.assign(partitions);
+    if (!restored) {
+      // Read now, before any checkpoint (and so any round of this job) can commit.
+      for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(partitions).entrySet()) {
+        offsets.put(e.getKey().partition(), e.getValue());
+      }
+    }
+    for (TopicPartition tp : partitions) {
+      consumer.seek(tp, offsets.getOrDefault(tp.partition(), 0L));
+    }
+    running = true;
+  }
+
+  @Override
+  public void run(SourceContext<byte[]> ctx) {
+    try {
+      while (running && finals.size() < replicas) {
+        var records = consumer.poll(Duration.ofMillis(100));
+        synchronized (ctx.getCheckpointLock()) {
+          for (ConsumerRecord<byte[], byte[]> r : records) {
+            ctx.collect(r.value());
+            offsets.put(r.partition(), r.offset() + 1);
+            noteFinal(r.value());
+          }
+        }
+      }
+    } catch (WakeupException e) {
+      // cancelled
+    }
+  }
+
+  /** Counts a replica's final contribution once its last chunk passed. */
+  private void noteFinal(byte[] message) {
+    SyncChunk c;
+    try {
+      c = SyncChunk.decode(message);
+    } catch (CorruptSyncDataException e) {
+      c = e.chunk(); // a damaged final still ends the stream; the replicas reject it
+    }
+    if (c != null
+        && c.runId().equals(runId)
+        && c.round() == SyncChunk.FINAL_ROUND
+        && c.index() == c.count() - 1) {
+      finals.add(c.replica());
+    }
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    List<String> entries = new ArrayList<>();
+    offsets.forEach((partition, offset) -> entries.add(partition + "=" + offset));
+    finals.forEach(r -> entries.add("final=" + r));
+    positionsState.update(entries);
+  }
+
+  @Override
+  public void cancel() {
+    running = false;
+    if (consumer != null) {
+      consumer.wakeup();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (consumer != null) {
+      consumer.close(Duration.ofSeconds(5));
+      consumer = null;
+    }
+  }
+}

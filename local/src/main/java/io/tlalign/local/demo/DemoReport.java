@@ -1,0 +1,122 @@
+package io.tlalign.local.demo;
+
+import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.model.eval.EvalResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Locale;
+import org.apache.flink.configuration.Configuration;
+
+/** Writes the demo's {@code report.md}. */
+public final class DemoReport {
+
+  /** Everything the report states. */
+  public record Facts(
+      String data,
+      boolean generated,
+      Configuration conf,
+      DemoRun.Options options,
+      long modelStep,
+      long lastMetricStep,
+      EvalResult eval,
+      double imagesPerSecond,
+      Duration wall,
+      long replayedImages,
+      int epochs) {}
+
+  private DemoReport() {}
+
+  public static void write(Path file, Facts f, List<MetricRow> lastRows) throws IOException {
+    StringBuilder b = new StringBuilder();
+    b.append("# tlalign demo report\n\n");
+    b.append("Written ").append(ZonedDateTime.now().withNano(0)).append(".\n\n");
+    if (f.generated()) {
+      b.append(
+          "> **GENERATED DATA.** Fashion-MNIST could not be found or installed offline, so this run"
+              + " trained and tested on synthetic 28x28 patterns (10 classes). The accuracy below"
+              + " says nothing about Fashion-MNIST.\n\n");
+    }
+    b.append("## Result\n\n");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "- **Test accuracy: %.2f%%** (%d of %d test images, mean loss %.4f) with the model"
+                + " published at step %d\n",
+            f.eval().accuracy() * 100,
+            f.eval().correct(),
+            f.eval().examples(),
+            f.eval().meanLoss(),
+            f.modelStep()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "- Steps: %d of %d images; training rate %.1f images/s\n",
+            f.lastMetricStep(),
+            f.options().batch(),
+            f.imagesPerSecond()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "- Wall time of the whole demo: %.1f s\n\n",
+            f.wall().toMillis() / 1000.0));
+    b.append("![training loss and test accuracy](curves.png)\n\n");
+    b.append("## Setup\n\n");
+    b.append("| | |\n|---|---|\n");
+    row(b, "Data", f.data());
+    row(
+        b,
+        "Replayed",
+        f.replayedImages()
+            + " training images ("
+            + f.epochs()
+            + " epoch(s), shuffled per epoch) to `images.train`; the test split to `images.eval`");
+    row(b, "Kafka", "local KRaft broker, child process, temp folder (deleted at the end)");
+    row(b, "Flink", "local cluster in the demo's JVM, bounded job");
+    row(b, "Model", f.conf().get(TlAlignOptions.MODEL));
+    row(b, "Mixing", f.conf().get(TlAlignOptions.MIXING));
+    row(b, "Batch", Integer.toString(f.conf().get(TlAlignOptions.BATCH_SIZE)));
+    row(
+        b,
+        "Learning rate",
+        f.conf().get(TlAlignOptions.LEARNING_RATE)
+            + " peak, warm-up "
+            + f.conf().get(TlAlignOptions.WARMUP_STEPS)
+            + " steps, cosine over "
+            + f.conf().get(TlAlignOptions.TOTAL_STEPS)
+            + " steps");
+    row(b, "Label smoothing", Double.toString(f.conf().get(TlAlignOptions.LABEL_SMOOTHING)));
+    row(
+        b,
+        "Augmentation",
+        f.conf().get(TlAlignOptions.AUGMENT) ? "shift up to 2 px, horizontal flip" : "none");
+    row(b, "PyTorch threads", Integer.toString(f.conf().get(TlAlignOptions.INTRA_OP_THREADS)));
+    row(b, "Seed", Long.toString(f.conf().get(TlAlignOptions.SEED)));
+    row(b, "Cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    b.append("\n## Last training metrics\n\n");
+    b.append("| step | loss | lr | images/s | mean lambda | mean aligned share |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|\n");
+    for (MetricRow r : lastRows) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "| %d | %.4f | %.3e | %.1f | %.4f | %.4f |\n",
+              r.step(),
+              r.loss(),
+              r.lr(),
+              r.imagesPerSecond(),
+              r.meanLambda(),
+              r.meanAlignedShareA()));
+    }
+    b.append("\nAll metrics: `metrics.csv`.\n");
+    Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
+  }
+
+  private static void row(StringBuilder b, String key, String value) {
+    b.append("| ").append(key).append(" | ").append(value.replace("|", "\\|")).append(" |\n");
+  }
+}

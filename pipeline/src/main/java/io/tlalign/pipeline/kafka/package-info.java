@@ -1,5 +1,0 @@
-/**
- * Kafka for one machine: {@link io.tlalign.pipeline.kafka.LocalKafkaBroker}, a real KRaft broker in
- * a forked JVM, for tests, the demo and local runs.
- */
-package io.tlalign.pipeline.kafka;
