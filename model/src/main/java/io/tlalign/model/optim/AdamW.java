@@ -10,6 +10,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.tlalign.model.EngineSetup;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.OptimizerState;
 import java.util.ArrayList;
@@ -71,6 +72,9 @@ public final class AdamW implements AutoCloseable {
   public AdamW(AdamWConfig config) {
     this.config = config;
     this.schedule = new LearningRateSchedule(config);
+    if (EngineSetup.startedWith() == null) {
+      EngineSetup.start(); // libtorch is loaded through EngineSetup only (see BlasPath)
+    }
     this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     this.manager.setName("adamw");
   }
