@@ -2,6 +2,9 @@
 """SGEMM rate of the local PyTorch (e.g. Debian's python3-torch, OpenBLAS), the same product as
 `./tlalign bench gemm`: [M, K] x [K, N], median of --reps after warm-up, per thread count.
 Usage: python3 plain_pytorch_gemm.py [--m 3152 --k 192 --n 576] [--threads 1,2] [--reps 50]
+
+Debian's python3-torch multiplies on OpenBLAS's own pthreads pool, which torch.set_num_threads does
+not limit: set OPENBLAS_NUM_THREADS to the same count (compare_cpu.sh does).
 """
 import argparse
 import statistics

@@ -7,6 +7,9 @@ dim 192, depth 12, 3 heads, MLP ratio 4, 1000 classes), soft-target cross-entrop
 CutMix target, backward, AdamW with gradient clipping, on --threads CPU threads. Prints the median
 step time and images/s. Usage: python3 plain_pytorch_step.py [--model vit-tiny-fm|deit-tiny]
 [--batch 128] [--steps 50] [--threads 1]
+
+Debian's python3-torch multiplies on OpenBLAS's own pthreads pool, which torch.set_num_threads does
+not limit: set OPENBLAS_NUM_THREADS to the same count (compare_cpu.sh does).
 """
 import argparse
 import statistics
