@@ -23,11 +23,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The libtorch that DJL ships links Intel oneMKL 2024, which asks {@code
  * mkl_serv_intel_cpu_true()} before it dispatches on the CPU's instruction set; on any other vendor
- * the answer is 0 and every SGEMM runs MKL's generic code path (about half the speed of OpenBLAS on
- * an AVX-512 AMD EPYC). The tiny library built from {@code src/main/c/tlalign_mkl_vendor_fix.c}
- * answers 1. {@link #prepare} loads it into the process's global symbol scope ({@code dlopen} with
- * {@code RTLD_GLOBAL}, through JNA) before DJL loads libtorch, so libtorch_cpu.so's PLT call binds
- * to it; MKL then picks its kernels from the CPUID feature bits as on an Intel CPU.
+ * the answer is 0 and every SGEMM runs MKL's generic code path (on the 2-core AMD EPYC build
+ * machine 74 against 104 GFLOP/s on one thread, 146 against 204 on two; see BENCHMARKS.md). The
+ * tiny library built from {@code src/main/c/tlalign_mkl_vendor_fix.c} answers 1. {@link #prepare}
+ * loads it into the process's global symbol scope ({@code dlopen} with {@code RTLD_GLOBAL}, through
+ * JNA) before DJL loads libtorch, so libtorch_cpu.so's PLT call binds to it; MKL then picks its
+ * kernels from the CPUID feature bits as on an Intel CPU.
  *
  * <p>It applies only on Linux x86-64 to a CPU whose vendor is not {@code GenuineIntel} and that has
  * AVX2: on Intel CPUs MKL already answers 1, so nothing is loaded and nothing changes. {@code
