@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
 """SGEMM rate of the local PyTorch (e.g. Debian's python3-torch, OpenBLAS), the same product as
 `./tlalign bench gemm`: [M, K] x [K, N], median of --reps after warm-up, per thread count.
-Usage: python3 plain_pytorch_gemm.py [--m 3152 --k 192 --n 576] [--threads 1,2] [--reps 50]
+Usage: python3 plain_pytorch_gemm.py [--m 3152 --k 192 --n 576] [--threads 1] [--reps 50]
 
 Debian's python3-torch multiplies on OpenBLAS's own pthreads pool, which torch.set_num_threads does
-not limit: set OPENBLAS_NUM_THREADS to the same count (compare_cpu.sh does).
+not limit: unless OPENBLAS_NUM_THREADS is set, this script sets it to --threads before it imports
+torch (so one thread count per run).
 """
 import argparse
+import os
+import sys
+
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--threads", default="1")
+_threads = _pre.parse_known_args(sys.argv[1:])[0].threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(int(_threads)))
 import statistics
 import time
 
@@ -18,13 +26,13 @@ def main():
     p.add_argument("--m", type=int, default=3152)
     p.add_argument("--k", type=int, default=192)
     p.add_argument("--n", type=int, default=576)
-    p.add_argument("--threads", default="1,2")
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--reps", type=int, default=50)
     a = p.parse_args()
     torch.manual_seed(0)
     x = torch.rand(a.m, a.k) * 2 - 1
     w = torch.rand(a.k, a.n) * 2 - 1
-    for t in [int(s) for s in a.threads.split(",")]:
+    for t in [a.threads]:
         torch.set_num_threads(t)
         for _ in range(10):
             x @ w

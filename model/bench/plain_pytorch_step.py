@@ -9,9 +9,17 @@ step time and images/s. Usage: python3 plain_pytorch_step.py [--model vit-tiny-f
 [--batch 128] [--steps 50] [--threads 1]
 
 Debian's python3-torch multiplies on OpenBLAS's own pthreads pool, which torch.set_num_threads does
-not limit: set OPENBLAS_NUM_THREADS to the same count (compare_cpu.sh does).
+not limit: unless OPENBLAS_NUM_THREADS is set, this script sets it to --threads before it imports
+torch.
 """
 import argparse
+import os
+import sys
+
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--threads", default="1")
+_threads = _pre.parse_known_args(sys.argv[1:])[0].threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(int(_threads)))
 import statistics
 import time
 
