@@ -1,12 +1,25 @@
 #!/usr/bin/env python3
-"""Plain PyTorch training step of the same shape as `./tlalign bench step` (vit-tiny-fm).
+"""Plain PyTorch training step of the same shape as `./tlalign bench step --model M`.
 
 A reference point for the DJL step: the same ViT (28x28x1, patch 4, dim 64, depth 4, 4 heads,
-MLP ratio 2, 10 classes, class token, pre-norm blocks, GELU), soft-target cross-entropy against a
-CutMix target, backward, AdamW with gradient clipping, on one CPU thread. Prints the median step
-time and images/s. Usage: python3 plain_pytorch_step.py [--batch 128] [--steps 50] [--threads 1]
+MLP ratio 2, 10 classes, class token, pre-norm blocks, GELU; or deit-tiny: 224x224x3, patch 16,
+dim 192, depth 12, 3 heads, MLP ratio 4, 1000 classes), soft-target cross-entropy against a
+CutMix target, backward, AdamW with gradient clipping, on --threads CPU threads. Prints the median
+step time and images/s. Usage: python3 plain_pytorch_step.py [--model vit-tiny-fm|deit-tiny]
+[--batch 128] [--steps 50] [--threads 1]
+
+Debian's python3-torch multiplies on OpenBLAS's own pthreads pool, which torch.set_num_threads does
+not limit: unless OPENBLAS_NUM_THREADS is set, this script sets it to --threads before it imports
+torch.
 """
 import argparse
+import os
+import sys
+
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--threads", default="1")
+_threads = _pre.parse_known_args(sys.argv[1:])[0].threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(int(_threads)))
 import statistics
 import time
 
@@ -69,20 +82,29 @@ class ViT(nn.Module):
         return self.head(self.norm(x)[:, 0]), maps
 
 
+# name: (image, channels, patch, dim, depth, heads, mlp_ratio, classes), as in VitPresets.java
+PRESETS = {
+    "vit-tiny-fm": (28, 1, 4, 64, 4, 4, 2.0, 10),
+    "deit-tiny": (224, 3, 16, 192, 12, 3, 4.0, 1000),
+}
+
+
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--model", default="vit-tiny-fm", choices=sorted(PRESETS))
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = ViT()
+    img, ch, patch, dim, depth, heads, mlp_ratio, k = PRESETS[a.model]
+    model = ViT(img, ch, patch, dim, depth, heads, mlp_ratio, k)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    x = torch.randn(a.batch, 1, 28, 28)
-    y = torch.randint(0, 10, (a.batch,))
+    x = torch.randn(a.batch, ch, img, img)
+    y = torch.randint(0, k, (a.batch,))
     lam = 0.6
-    target = lam * F.one_hot(y, 10).float() + (1 - lam) * F.one_hot(y.flip(0), 10).float()
+    target = lam * F.one_hot(y, k).float() + (1 - lam) * F.one_hot(y.flip(0), k).float()
     times = []
     for step in range(a.steps + 3):
         t0 = time.perf_counter()
@@ -95,7 +117,8 @@ def main():
         if step >= 3:
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
-    print(f"plain_pytorch: torch={torch.__version__} threads={a.threads} batch={a.batch} "
+    print(f"plain_pytorch: model={a.model} torch={torch.__version__} threads={a.threads} "
+          f"batch={a.batch} "
           f"params={sum(p.numel() for p in model.parameters())} "
           f"median_ms={med * 1000:.3f} images_per_s={a.batch / med:.1f}")
 

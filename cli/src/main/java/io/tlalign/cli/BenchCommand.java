@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
     description = "Performance measurements; see the subcommands.",
     subcommands = {
       BenchCommand.Step.class,
+      BenchCommand.Gemm.class,
       BenchCommand.Pipeline.class,
       BenchCommand.Soak.class,
       BenchCommand.Scale.class
@@ -40,8 +41,11 @@ final class BenchCommand implements Runnable {
       description = {
         "Time one training step with plain, CutMix and TL-Align targets on the same synthetic"
             + " batches, interleaving the modes step by step.",
-        "Prints a model line, 'mode=M images_per_s=X median_ms=T' per mode and last"
-            + " 'tlalign_over_cutmix=R' (median TL-Align step time over median CutMix step time)."
+        "Prints the BLAS path, a model line, the one-thread SGEMM rate and the model's training"
+            + " FLOPs per image (3 x forward, 2 per multiply-add, attention included), 'mode=M"
+            + " images_per_s=X median_ms=T spread_ms=P10..P90 gflops=G share_of_1t_peak=S' per"
+            + " mode and last 'tlalign_over_cutmix=R' (median TL-Align step time over median"
+            + " CutMix step time)."
       })
   static final class Step implements Callable<Integer> {
 
@@ -129,6 +133,65 @@ final class BenchCommand implements Runnable {
 
     private void fail(String message) {
       throw new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+  }
+
+  /** {@code tlalign bench gemm}: the engine's SGEMM rate at one thread and at every core. */
+  @Command(
+      name = "gemm",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Times the engine's single-precision matrix product [M, K] x [K, N] (default: deit-tiny's"
+            + " qkv projection at batch 16) at one intra-op thread and at every core.",
+        "Prints the BLAS path ('blas: blas=mkl-vendor-fix|default|mkl-generic (...)'), 'gemm:"
+            + " threads=T ... median_ms=X gflops=G spread_ms=P10..P90' per thread count and last"
+            + " 'gemm_peak_1t_gflops=G'."
+      })
+  static final class Gemm implements Callable<Integer> {
+
+    @Option(names = "--m", description = "Rows of the left operand (default: 3152).")
+    int m = io.tlalign.model.bench.GemmBenchmark.DEFAULT_M;
+
+    @Option(names = "--k", description = "Inner size (default: 192).")
+    int k = io.tlalign.model.bench.GemmBenchmark.DEFAULT_K;
+
+    @Option(names = "--n", description = "Columns of the right operand (default: 576).")
+    int n = io.tlalign.model.bench.GemmBenchmark.DEFAULT_N;
+
+    @Option(
+        names = "--threads",
+        split = ",",
+        description = "Intra-op thread counts (default: 1 and the number of cores).")
+    java.util.List<Integer> threads;
+
+    @Option(
+        names = "--reps",
+        defaultValue = "50",
+        description = "Timed products per thread count (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      io.tlalign.model.bench.GemmBenchmark.Options defaults =
+          io.tlalign.model.bench.GemmBenchmark.Options.defaults();
+      io.tlalign.model.bench.GemmBenchmark.Options options;
+      try {
+        options =
+            new io.tlalign.model.bench.GemmBenchmark.Options(
+                m, k, n, threads == null ? defaults.threads() : threads, reps, defaults.warmup());
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), e.getMessage() + "; see --help for the defaults");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (PrintStream ps =
+          new PrintStream(new ForwardingStream(out), true, StandardCharsets.UTF_8)) {
+        new io.tlalign.model.bench.GemmBenchmark(options).run(ps);
+      }
+      out.flush();
+      return 0;
     }
   }
 

@@ -64,10 +64,12 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--threads",
-      defaultValue = "2",
+      defaultValue = "1",
       description =
           "PyTorch intra-op threads of the training step; fixed for the run, so results repeat"
-              + " (default: ${DEFAULT-VALUE}, for the 2-core machine the demo is sized for).")
+              + " (default: ${DEFAULT-VALUE}, as every command: 2 threads train 1.4-1.9x faster on"
+              + " 2 idle cores but 1.6-4.4x slower than 1 when another process keeps a core busy;"
+              + " see BENCHMARKS.md).")
   int threads;
 
   @Option(

@@ -43,6 +43,49 @@ class BenchCommandTest {
   }
 
   @Test
+  void stepPrintsTheBlasPathTheFlopsAndEachModesShareOfTheSgemmPeak() {
+    int code = run("bench", "step", "--steps", "2", "--batch", "8", "--warmup", "1");
+    assertThat(code).as("stderr: %s", err).isZero();
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines.get(0)).matches("blas: blas=(mkl-vendor-fix|default|mkl-generic) \\(.*\\)");
+    String flops = lines.stream().filter(l -> l.startsWith("flops: ")).findFirst().orElseThrow();
+    // vit-tiny-fm: 3 x 2 x 7,886,464 multiply-adds per image (VitFlopsTest counts them by hand).
+    assertThat(flops).startsWith("flops: training_gflop_per_image=0.0473 (3 x forward 0.0158)");
+    double peak = Double.parseDouble(flops.replaceAll(".*sgemm_1t_gflops=(\\S+) .*", "$1"));
+    assertThat(peak).isPositive();
+    String tlalign =
+        lines.stream().filter(l -> l.startsWith("mode=tlalign ")).findFirst().orElseThrow();
+    double ips = Double.parseDouble(tlalign.replaceAll(".*images_per_s=(\\S+) .*", "$1"));
+    double gflops = Double.parseDouble(tlalign.replaceAll(".*gflops=(\\S+) .*", "$1"));
+    double share = Double.parseDouble(tlalign.replaceAll(".*share_of_1t_peak=(\\S+)$", "$1"));
+    assertThat(gflops).isCloseTo(ips * 0.0473, org.assertj.core.data.Percentage.withPercentage(2));
+    assertThat(share).isCloseTo(gflops / peak, org.assertj.core.data.Offset.offset(0.011));
+  }
+
+  @Test
+  void gemmPrintsTheBlasPathEachThreadCountAndTheOneThreadPeakLast() {
+    int code = run("bench", "gemm", "--threads", "1,2", "--reps", "3", "--m", "256");
+    assertThat(code).as("stderr: %s", err).isZero();
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines.get(0)).startsWith("blas: blas=");
+    for (int t : new int[] {1, 2}) {
+      assertThat(lines)
+          .anyMatch(
+              l ->
+                  l.matches(
+                      "gemm: threads="
+                          + t
+                          + " m=256 k=192 n=576 median_ms=\\d+\\.\\d{3} gflops=\\d+\\.\\d"
+                          + " spread_ms=.*"));
+    }
+    String last = lines.get(lines.size() - 1);
+    assertThat(last).matches("gemm_peak_1t_gflops=\\d+\\.\\d");
+    assertThat(Double.parseDouble(last.substring(last.indexOf('=') + 1))).isPositive();
+    assertThat(run("bench", "gemm", "--threads", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("thread counts must be > 0");
+  }
+
+  @Test
   void aZeroBatchIsAUsageErrorNamingIt() {
     int code = run("bench", "step", "--batch", "0");
     assertThat(code).isEqualTo(2);

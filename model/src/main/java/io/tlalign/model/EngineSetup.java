@@ -2,6 +2,8 @@ package io.tlalign.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Utils;
@@ -35,6 +37,8 @@ public final class EngineSetup {
 
   private static EngineOptions startedWith;
 
+  private static BlasPath.Report blasPath;
+
   private EngineSetup() {}
 
   /** Starts (or returns) the engine with {@link EngineOptions#defaults()}. */
@@ -64,9 +68,12 @@ public final class EngineSetup {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.intraOpThreads()));
       System.setProperty(
           "ai.djl.pytorch.num_interop_threads", Integer.toString(options.interOpThreads()));
+      // Before libtorch loads: the MKL vendor fix must be in the global symbol scope first.
+      BlasPath.prepare(options.cacheDir());
       // Loading runs PtEngine.newInstance, which reads the properties above.
       Engine engine = Engine.getEngine(ENGINE_NAME);
       startedWith = options;
+      blasPath = probeBlas(engine);
       LOG.info(
           "PyTorch {} loaded offline from {} (cache {}), intra-op threads {}, inter-op threads {}",
           engine.getVersion(),
@@ -74,6 +81,7 @@ public final class EngineSetup {
           Utils.getEngineCacheDir(),
           JniUtils.getNumThreads(),
           JniUtils.getNumInteropThreads());
+      LoggerFactory.getLogger(BlasPath.class).info("BLAS: {}", blasPath.line());
     }
     enforceThreads(options);
     return Engine.getEngine(ENGINE_NAME);
@@ -82,6 +90,14 @@ public final class EngineSetup {
   /** The options of the first start in this JVM, or null before it. */
   public static synchronized EngineOptions startedWith() {
     return startedWith;
+  }
+
+  /**
+   * The BLAS path the engine's matrix products run on (see {@link BlasPath}), or null before the
+   * first start.
+   */
+  public static synchronized BlasPath.Report blasPath() {
+    return blasPath;
   }
 
   /** The folder libtorch was loaded from (inside the engine cache). */
@@ -109,6 +125,14 @@ public final class EngineSetup {
   /** GPU 0 where there is one, else the CPU. */
   public static Device bestDevice(Engine engine) {
     return selectDevice(engine, 0);
+  }
+
+  /** One small product, so that MKL has made its dispatch choice, then the report. */
+  private static BlasPath.Report probeBlas(Engine engine) {
+    try (NDManager scope = engine.newBaseManager(Device.cpu())) {
+      scope.ones(new Shape(64, 64)).matMul(scope.ones(new Shape(64, 64)));
+    }
+    return BlasPath.probe();
   }
 
   private static void enforceThreads(EngineOptions options) {

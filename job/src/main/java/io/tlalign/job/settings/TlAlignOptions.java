@@ -180,8 +180,10 @@ public final class TlAlignOptions {
           .defaultValue(1)
           .withDescription(
               "PyTorch intra-op threads on CPU; 0 = the number of cores. Fixed, so that results"
-                  + " are reproducible. 1 is the default: on a task manager shared with other"
-                  + " slots, OpenMP spin-waiting made 2 threads 5-10x slower than 1.");
+                  + " are reproducible. 1 is the default of every command: on 2 idle cores 2"
+                  + " threads train 1.4-1.9x faster, but with another process busy on one core"
+                  + " OpenMP spin-waiting made them 1.6-4.4x slower than 1 (BENCHMARKS.md); raise"
+                  + " it to the cores a task manager has to itself.");
 
   // ---- Checkpoints and publishing ----
 

@@ -14,6 +14,7 @@ import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
 import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitFlops;
 import io.tlalign.model.vit.VitPresets;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,9 +34,12 @@ import org.apache.commons.rng.simple.RandomSource;
  * Times one training step of the three target modes (plain, CutMix, TL-Align) on the same synthetic
  * batches, interleaving the modes step by step so that machine noise hits all three alike.
  *
- * <p>Prints a model line, one line per mode ({@code mode=... images_per_s=... median_ms=...}) and
- * last {@code tlalign_over_cutmix=R}, the ratio of the median TL-Align step time to the median
- * CutMix step time.
+ * <p>Prints the BLAS path, a model line, the single-thread SGEMM peak of the engine (measured
+ * first, see {@link GemmBenchmark}) and the model's training FLOPs per image ({@link VitFlops}),
+ * one line per mode ({@code mode=... images_per_s=... median_ms=... gflops=...
+ * share_of_1t_peak=...}) and last {@code tlalign_over_cutmix=R}, the ratio of the median TL-Align
+ * step time to the median CutMix step time. {@code share_of_1t_peak} is the achieved rate over the
+ * one-thread SGEMM rate; with T threads the best reachable is about T.
  */
 public final class StepBenchmark {
 
@@ -84,11 +88,15 @@ public final class StepBenchmark {
     }
   }
 
-  /** Median step time and throughput of one mode. */
-  public record ModeResult(TargetMode mode, double medianMillis, double imagesPerSecond) {}
+  /** Median step time and throughput of one mode, and the achieved training GFLOP/s. */
+  public record ModeResult(
+      TargetMode mode, double medianMillis, double imagesPerSecond, double gflops) {}
 
-  /** All modes' results and the TL-Align over CutMix ratio of median step times. */
-  public record Result(List<ModeResult> modes, double tlalignOverCutmix) {}
+  /**
+   * All modes' results, the TL-Align over CutMix ratio of median step times, and the one-thread
+   * SGEMM rate they are compared with.
+   */
+  public record Result(List<ModeResult> modes, double tlalignOverCutmix, double sgemmPeak1t) {}
 
   private final Options options;
 
@@ -101,6 +109,17 @@ public final class StepBenchmark {
     VitConfig vit = VitPresets.byName(options.preset());
     Engine engine = EngineSetup.start(EngineOptions.defaults().withThreads(options.threads(), 1));
     Device device = Device.cpu();
+    out.println("blas: " + EngineSetup.blasPath().line());
+    GemmBenchmark.Options gemm =
+        new GemmBenchmark.Options(
+            GemmBenchmark.DEFAULT_M,
+            GemmBenchmark.DEFAULT_K,
+            GemmBenchmark.DEFAULT_N,
+            List.of(1),
+            30,
+            5);
+    double peak = GemmBenchmark.measure(engine, gemm, 1).gflops(gemm);
+    long flopsPerImage = VitFlops.trainingFlopsPerImage(vit);
     printRss(out, "start");
     Map<TargetMode, TrainingSession> sessions = new EnumMap<>(TargetMode.class);
     try {
@@ -133,6 +152,16 @@ public final class StepBenchmark {
           options.steps(),
           options.warmupSteps(),
           options.seed());
+      out.printf(
+          Locale.ROOT,
+          "flops: training_gflop_per_image=%.4f (3 x forward %.4f) sgemm_1t_gflops=%.1f"
+              + " (m=%d k=%d n=%d)%n",
+          flopsPerImage / 1e9,
+          VitFlops.forwardFlops(vit) / 1e9,
+          peak,
+          gemm.m(),
+          gemm.k(),
+          gemm.n());
       SyntheticBatches batches = new SyntheticBatches(vit, options.batchSize(), options.seed());
       for (int i = 0; i < options.warmupSteps(); i++) {
         round(sessions, batches.next(), null, 0);
@@ -149,21 +178,29 @@ public final class StepBenchmark {
       }
       List<ModeResult> results = new ArrayList<>();
       for (TargetMode mode : MODES) {
-        double ms = median(nanos.get(mode)) / 1e6;
+        long[] sorted = nanos.get(mode).clone();
+        Arrays.sort(sorted);
+        double ms = median(sorted) / 1e6;
         double ips = options.batchSize() / (ms / 1e3);
-        results.add(new ModeResult(mode, ms, ips));
+        double gflops = ips * flopsPerImage / 1e9;
+        results.add(new ModeResult(mode, ms, ips, gflops));
         out.printf(
             Locale.ROOT,
-            "mode=%s images_per_s=%.1f median_ms=%.3f%n",
+            "mode=%s images_per_s=%.1f median_ms=%.3f spread_ms=%.3f..%.3f gflops=%.1f"
+                + " share_of_1t_peak=%.2f%n",
             mode.name().toLowerCase(Locale.ROOT),
             ips,
-            ms);
+            ms,
+            sorted[(int) (0.1 * (sorted.length - 1))] / 1e6,
+            sorted[(int) Math.ceil(0.9 * (sorted.length - 1))] / 1e6,
+            gflops,
+            gflops / peak);
       }
       double ratio = results.get(2).medianMillis() / results.get(1).medianMillis();
       printRss(out, "end");
       out.printf(Locale.ROOT, "tlalign_over_cutmix=%.3f%n", ratio);
       out.flush();
-      return new Result(List.copyOf(results), ratio);
+      return new Result(List.copyOf(results), ratio, peak);
     } finally {
       for (TrainingSession s : sessions.values()) {
         s.close();

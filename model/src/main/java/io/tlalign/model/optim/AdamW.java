@@ -2,7 +2,10 @@ package io.tlalign.model.optim;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -10,6 +13,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.tlalign.model.EngineSetup;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.OptimizerState;
 import java.util.ArrayList;
@@ -38,10 +42,21 @@ import java.util.Set;
  * <p>with {@code wd = weightDecay} where {@link WeightDecayRule#decays} says so and 0 elsewhere. A
  * parameter that got no gradient is updated with a zero gradient (DJL's convention).
  *
- * <p>Memory: the moments live in native arrays of an {@link NDManager} this object owns, created on
- * the parameter's device on first use, freed by {@link #close()}. Every temporary of an update
- * lives in a manager scoped to that one parameter and is freed before the next parameter, so a step
- * neither grows native memory nor leaves arrays in the model's manager.
+ * <p>Layout: the moments live in flat buffers, one pair per group of parameters that share a device
+ * and a weight-decay choice (as PyTorch's parameter groups), each parameter a slice at a fixed
+ * offset, in the order the parameters were first stepped. A step then runs the update as a few ops
+ * over each group's buffers (the gradients and, for decayed groups, the weights concatenated), and
+ * one subtraction per parameter, instead of about ten small ops per parameter (the idea of
+ * PyTorch's {@code _multi_tensor_adamw}). Every element goes through the same float32 operations in
+ * the same order as the per-parameter update, so the results are bit-identical to it; a call whose
+ * parameters do not match the groups (one left out, one added later) takes that per-parameter path
+ * on views of the buffers. {@link #snapshot} and {@link #restore} read and write per-parameter
+ * moments, so the state format does not depend on the layout.
+ *
+ * <p>Memory: the buffers are native arrays of an {@link NDManager} this object owns, created on the
+ * parameter's device on first use, freed by {@link #close()}. Every temporary of an update lives in
+ * a manager scoped to one group (or one parameter) and is freed before the next, so a step neither
+ * grows native memory nor leaves arrays in the model's manager.
  *
  * <p>Autograd: the parameters are leaves that require gradients, and PyTorch refuses in-place
  * operations on those while grad mode is on. Grad mode is thread-local in PyTorch (so a Flink task
@@ -55,6 +70,18 @@ import java.util.Set;
  */
 public final class AdamW implements AutoCloseable {
 
+  /**
+   * Most elements in one group (512 KB of float32), unless one parameter alone is larger. Bounded
+   * so that a group's temporaries stay in the core's cache and the allocator reuses them: one group
+   * per decay choice holding all of DeiT-Ti's 5.7M elements made the update 2 to 4 times slower
+   * than ten ops per parameter (each op a pass through DRAM). Measured against the per-parameter
+   * update in one JVM, interleaved (1 thread, loaded 2-core AMD EPYC): 131,072 took 0.43x the time
+   * for vit-tiny-fm (2.7 against 6.0 ms) and 0.77x for deit-tiny (19 against 25 ms); 32,768 gave
+   * 0.55x and 0.79x, 262,144 0.53x and 0.93x. The layout never changes results (the update is
+   * bit-identical to the per-parameter one), so the system property only serves measurements.
+   */
+  static final long GROUP_ELEMENTS = Long.getLong("tlalign.adamw.group-elements", 131_072);
+
   /** Added to the norm in the clipping scale, as in {@code torch.nn.utils.clip_grad_norm_}. */
   public static final double CLIP_EPSILON = 1e-6;
 
@@ -62,15 +89,42 @@ public final class AdamW implements AutoCloseable {
   private final LearningRateSchedule schedule;
   private final NDManager manager;
   private final Map<Device, NDManager> deviceManagers = new HashMap<>();
-  private final LinkedHashMap<String, Moments> moments = new LinkedHashMap<>();
+
+  /** Where each parameter's moments are, in the order the parameters were first stepped. */
+  private final LinkedHashMap<String, Slot> slots = new LinkedHashMap<>();
+
+  private final List<Group> groups = new ArrayList<>();
   private long stepCount;
   private boolean closed;
+  private boolean lastStepGrouped;
 
   private record Moments(NDArray first, NDArray second) {}
+
+  /** A parameter's moments: elements [offset, offset + shape.size()) of its group's buffers. */
+  private record Slot(Group group, long offset, Shape shape) {}
+
+  /** Parameters on one device with one weight-decay choice, and their moments end to end. */
+  private static final class Group {
+    final Device device;
+    final boolean decays;
+    final List<String> names = new ArrayList<>();
+    final List<Long> offsets = new ArrayList<>();
+    long size;
+    NDArray first; // [size]
+    NDArray second; // [size]
+
+    Group(Device device, boolean decays) {
+      this.device = device;
+      this.decays = decays;
+    }
+  }
 
   public AdamW(AdamWConfig config) {
     this.config = config;
     this.schedule = new LearningRateSchedule(config);
+    if (EngineSetup.startedWith() == null) {
+      EngineSetup.start(); // libtorch is loaded through EngineSetup only (see BlasPath)
+    }
     this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     this.manager.setName("adamw");
   }
@@ -152,12 +206,100 @@ public final class AdamW implements AutoCloseable {
     double bias2 = 1 - Math.pow(config.beta2(), t);
     withGradModeOff(
         () -> {
-          for (Trainable p : trainables) {
-            update(p, momentsOf(p), lr, bias1, bias2);
+          ensureSlots(trainables);
+          Map<Group, List<Trainable>> byGroup = byGroup(trainables);
+          lastStepGrouped = matchesGroups(byGroup);
+          if (lastStepGrouped) {
+            for (Map.Entry<Group, List<Trainable>> e : byGroup.entrySet()) {
+              updateGroup(e.getKey(), e.getValue(), lr, bias1, bias2);
+            }
+          } else {
+            for (Trainable p : trainables) {
+              try (NDManager views = manager.newSubManager(p.array.getDevice())) {
+                update(p, momentsView(views, slots.get(p.name)), lr, bias1, bias2);
+              }
+            }
           }
         });
     stepCount = t;
     return lr;
+  }
+
+  /**
+   * The update of {@link #update} for all parameters of {@code group} at once: the same float32
+   * operations element by element, on the group's buffers.
+   */
+  private void updateGroup(
+      Group group, List<Trainable> members, double lr, double bias1, double bias2) {
+    NDArray m = group.first;
+    NDArray v = group.second;
+    try (NDManager scope = manager.newSubManager(group.device)) {
+      NDList weights = new NDList(members.size());
+      for (Trainable p : members) {
+        weights.add(p.array);
+      }
+      // Every result of an op lands in its first operand's manager: with the long-lived arrays
+      // attached to the scope for now, all temporaries do too, and die with it.
+      scope.tempAttachAll(m, v);
+      scope.tempAttachAll(weights.toArray(new NDArray[0]));
+      NDList grads = new NDList(members.size());
+      for (NDArray w : weights) {
+        grads.add(w.getGradient().reshape(-1)); // a view of the accumulated gradient
+      }
+      NDArray g = members.size() == 1 ? grads.get(0) : NDArrays.concat(grads); // [size], read only
+      m.muli((float) config.beta1()).addi(g.mul((float) (1 - config.beta1())));
+      v.muli((float) config.beta2()).addi(g.square().muli((float) (1 - config.beta2())));
+      NDArray denominator = v.div((float) bias2).sqrt().addi((float) config.epsilon());
+      NDArray direction = m.div((float) bias1).divi(denominator); // [size]
+      if (group.decays && config.weightDecay() != 0) {
+        NDList flat = new NDList(members.size());
+        for (NDArray w : weights) {
+          flat.add(w.reshape(-1));
+        }
+        NDArray w = members.size() == 1 ? flat.get(0) : NDArrays.concat(flat); // [size]
+        direction.addi(w.mul((float) config.weightDecay()));
+      }
+      direction.muli((float) lr);
+      NDList parts =
+          members.size() == 1
+              ? new NDList(direction)
+              : direction.split(splitPoints(group)); // one [n_i] view per parameter
+      for (int i = 0; i < members.size(); i++) {
+        NDArray w = weights.get(i);
+        w.subi(parts.get(i).reshape(w.getShape()));
+      }
+    }
+  }
+
+  private static long[] splitPoints(Group group) {
+    long[] points = new long[group.offsets.size() - 1];
+    for (int i = 1; i < group.offsets.size(); i++) {
+      points[i - 1] = group.offsets.get(i);
+    }
+    return points;
+  }
+
+  /** The call's trainables by group, each list in call order; groups in layout order. */
+  private Map<Group, List<Trainable>> byGroup(List<Trainable> trainables) {
+    Map<Group, List<Trainable>> byGroup = new LinkedHashMap<>();
+    for (Trainable p : trainables) {
+      byGroup.computeIfAbsent(slots.get(p.name).group(), g -> new ArrayList<>()).add(p);
+    }
+    return byGroup;
+  }
+
+  /** Whether the call covers every group's parameters exactly, in the group's order. */
+  private boolean matchesGroups(Map<Group, List<Trainable>> byGroup) {
+    if (byGroup.size() != groups.size()) {
+      return false;
+    }
+    for (Map.Entry<Group, List<Trainable>> e : byGroup.entrySet()) {
+      List<String> names = e.getValue().stream().map(Trainable::name).toList();
+      if (!names.equals(e.getKey().names)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void update(Trainable p, Moments mv, double lr, double bias1, double bias2) {
@@ -186,13 +328,27 @@ public final class AdamW implements AutoCloseable {
    */
   public OptimizerState snapshot() {
     checkOpen();
-    List<NamedTensor> first = new ArrayList<>(moments.size());
-    List<NamedTensor> second = new ArrayList<>(moments.size());
-    for (Map.Entry<String, Moments> e : moments.entrySet()) {
-      long[] shape = e.getValue().first.getShape().getShape();
-      first.add(new NamedTensor(e.getKey(), shape, e.getValue().first.toFloatArray()));
-      second.add(new NamedTensor(e.getKey(), shape, e.getValue().second.toFloatArray()));
+    List<NamedTensor> first = new ArrayList<>(slots.size());
+    List<NamedTensor> second = new ArrayList<>(slots.size());
+    for (Group group : groups) {
+      // One copy of each buffer to the host, cut there.
+      float[] firstAll = group.first.toFloatArray();
+      float[] secondAll = group.second.toFloatArray();
+      for (int i = 0; i < group.names.size(); i++) {
+        Slot slot = slots.get(group.names.get(i));
+        int from = Math.toIntExact(slot.offset());
+        int to = Math.toIntExact(slot.offset() + slot.shape().size());
+        long[] shape = slot.shape().getShape();
+        first.add(
+            new NamedTensor(group.names.get(i), shape, Arrays.copyOfRange(firstAll, from, to)));
+        second.add(
+            new NamedTensor(group.names.get(i), shape, Arrays.copyOfRange(secondAll, from, to)));
+      }
     }
+    // In the order the parameters were first stepped, whatever their groups.
+    List<String> order = new ArrayList<>(slots.keySet());
+    first.sort(java.util.Comparator.comparingInt(nt -> order.indexOf(nt.name())));
+    second.sort(java.util.Comparator.comparingInt(nt -> order.indexOf(nt.name())));
     return new OptimizerState(stepCount, first, second);
   }
 
@@ -241,15 +397,31 @@ public final class AdamW implements AutoCloseable {
       }
     }
     clearMoments();
-    for (int i = 0; i < first.size(); i++) {
-      Trainable p = trainables.get(i);
-      NDManager owner = deviceManager(p.array.getDevice());
-      Shape shape = p.array.getShape();
-      moments.put(
-          p.name,
-          new Moments(
-              owner.create(first.get(i).data(), shape),
-              owner.create(state.secondMoments().get(i).data(), shape)));
+    if (!first.isEmpty()) {
+      Map<String, NamedTensor> secondByName = new HashMap<>();
+      for (NamedTensor nt : state.secondMoments()) {
+        secondByName.put(nt.name(), nt);
+      }
+      Map<String, NamedTensor> firstByName = new HashMap<>();
+      for (NamedTensor nt : first) {
+        firstByName.put(nt.name(), nt);
+      }
+      layOut(trainables);
+      for (Group group : groups) {
+        float[] m = new float[Math.toIntExact(group.size)];
+        float[] v = new float[Math.toIntExact(group.size)];
+        for (int i = 0; i < group.names.size(); i++) {
+          String name = group.names.get(i);
+          int offset = Math.toIntExact(group.offsets.get(i));
+          float[] mi = firstByName.get(name).data();
+          System.arraycopy(mi, 0, m, offset, mi.length);
+          float[] vi = secondByName.get(name).data();
+          System.arraycopy(vi, 0, v, offset, vi.length);
+        }
+        NDManager owner = deviceManager(group.device);
+        group.first = owner.create(m, new Shape(group.size));
+        group.second = owner.create(v, new Shape(group.size));
+      }
     }
     stepCount = state.stepCount();
   }
@@ -267,6 +439,11 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
+  /** Whether the last step took the grouped path (else the per-parameter one); for tests. */
+  boolean lastStepGrouped() {
+    return lastStepGrouped;
+  }
+
   /** The native arrays this optimizer holds (two per trainable parameter); for leak tests. */
   int nativeArrayCount() {
     return manager.getManagedArrays().size();
@@ -277,7 +454,8 @@ public final class AdamW implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      moments.clear();
+      slots.clear();
+      groups.clear();
       deviceManagers.clear();
       manager.close();
     }
@@ -318,15 +496,15 @@ public final class AdamW implements AutoCloseable {
                 + array.getDataType()
                 + "; AdamW keeps float32 parameters only");
       }
-      Moments mv = moments.get(name);
-      if (mv != null && !mv.first.getShape().equals(array.getShape())) {
+      Slot slot = slots.get(name);
+      if (slot != null && !slot.shape().equals(array.getShape())) {
         throw new IllegalArgumentException(
             "parameter '"
                 + name
                 + "' has shape "
                 + array.getShape()
                 + " but its moments have shape "
-                + mv.first.getShape()
+                + slot.shape()
                 + "; the model changed under the optimizer");
       }
       list.add(new Trainable(name, array, WeightDecayRule.decays(name, array.getShape())));
@@ -334,15 +512,90 @@ public final class AdamW implements AutoCloseable {
     return list;
   }
 
-  private Moments momentsOf(Trainable p) {
-    return moments.computeIfAbsent(
-        p.name,
-        name -> {
-          NDManager owner = deviceManager(p.array.getDevice());
-          Shape shape = p.array.getShape();
-          return new Moments(
-              owner.zeros(shape, DataType.FLOAT32), owner.zeros(shape, DataType.FLOAT32));
-        });
+  /**
+   * Gives every trainable without moments a zero slot at the end of its group (a new group where
+   * none fits), growing that group's buffers; existing slots keep their offsets and values.
+   */
+  private void ensureSlots(List<Trainable> trainables) {
+    Map<Group, Long> grownFrom = new LinkedHashMap<>();
+    for (Trainable p : trainables) {
+      if (slots.containsKey(p.name)) {
+        continue;
+      }
+      Group group = groupFor(p);
+      grownFrom.putIfAbsent(group, group.size);
+      addSlot(group, p);
+    }
+    for (Map.Entry<Group, Long> e : grownFrom.entrySet()) {
+      Group group = e.getKey();
+      NDManager owner = deviceManager(group.device);
+      long added = group.size - e.getValue();
+      group.first = grow(owner, group.first, added);
+      group.second = grow(owner, group.second, added);
+    }
+  }
+
+  /** A fresh layout for {@code trainables}, in their order, buffers not yet created. */
+  private void layOut(List<Trainable> trainables) {
+    for (Trainable p : trainables) {
+      addSlot(groupFor(p), p);
+    }
+  }
+
+  /**
+   * The last group of the parameter's device and decay choice if it has room for it (or is empty),
+   * else a new one: a group holds at most {@link #GROUP_ELEMENTS} elements, unless one parameter
+   * alone is larger.
+   */
+  private Group groupFor(Trainable p) {
+    Device device = p.array.getDevice();
+    long n = p.array.getShape().size();
+    for (int i = groups.size() - 1; i >= 0; i--) {
+      Group g = groups.get(i);
+      if (g.device.equals(device) && g.decays == p.decays) {
+        if (g.size == 0 || g.size + n <= GROUP_ELEMENTS) {
+          return g;
+        }
+        break;
+      }
+    }
+    Group g = new Group(device, p.decays);
+    groups.add(g);
+    return g;
+  }
+
+  private void addSlot(Group group, Trainable p) {
+    Shape shape = p.array.getShape();
+    slots.put(p.name, new Slot(group, group.size, shape));
+    group.names.add(p.name);
+    group.offsets.add(group.size);
+    group.size += shape.size();
+  }
+
+  /** {@code old} followed by {@code added} zeros, in {@code owner}; closes {@code old}. */
+  private static NDArray grow(NDManager owner, NDArray old, long added) {
+    NDArray zeros = owner.zeros(new Shape(added), DataType.FLOAT32);
+    if (old == null) {
+      return zeros;
+    }
+    NDArray grown = old.concat(zeros);
+    grown.attach(owner);
+    old.close();
+    zeros.close();
+    return grown;
+  }
+
+  /** Views of one parameter's moments in its group's buffers, owned by {@code views}. */
+  private static Moments momentsView(NDManager views, Slot slot) {
+    Group g = slot.group();
+    long from = slot.offset();
+    long to = from + slot.shape().size();
+    NDIndex range = new NDIndex().addSliceDim(from, to);
+    NDArray first = g.first.get(range).reshape(slot.shape());
+    NDArray second = g.second.get(range).reshape(slot.shape());
+    first.attach(views);
+    second.attach(views);
+    return new Moments(first, second);
   }
 
   private NDManager deviceManager(Device device) {
@@ -350,11 +603,14 @@ public final class AdamW implements AutoCloseable {
   }
 
   private void clearMoments() {
-    for (Moments mv : moments.values()) {
-      mv.first.close();
-      mv.second.close();
+    for (Group g : groups) {
+      if (g.first != null) {
+        g.first.close();
+        g.second.close();
+      }
     }
-    moments.clear();
+    groups.clear();
+    slots.clear();
   }
 
   private static void withGradModeOff(Runnable work) {

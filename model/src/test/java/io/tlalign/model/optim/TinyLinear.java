@@ -28,6 +28,8 @@ final class TinyLinear implements AutoCloseable {
   final SequentialBlock block;
 
   TinyLinear() {
+    // Through EngineSetup, so that the engine (and its BLAS path) is set up as in every other test.
+    io.tlalign.model.TestEngine.start();
     manager = NDManager.newBaseManager("PyTorch");
     block = new SequentialBlock().add(Linear.builder().setUnits(OUT).build());
     block.initialize(manager, DataType.FLOAT32, new Shape(BATCH, IN));
