@@ -9,11 +9,13 @@ final class LogLevels {
   private LogLevels() {}
 
   /**
-   * The Kafka source registers its client metrics twice and Flink warns about each name (about a
-   * hundred lines), which would bury the progress line.
+   * The Kafka source registers its client metrics twice, and each transactional sink's committer
+   * its {@code pendingCommittables} gauge on every checkpoint; Flink warns about each name (about a
+   * hundred lines, then more with every checkpoint), which would bury the progress line.
    */
   static void quietKafkaMetricWarnings() {
     quiet("org.apache.flink.runtime.metrics.groups");
+    quiet("org.apache.flink.metrics.MetricGroup");
   }
 
   /** Sets {@code logger} to ERROR through log4j2, if that is the logging backend. */

@@ -113,6 +113,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    LogLevels.quietKafkaMetricWarnings();
     Configuration conf = configuration();
     try {
       io.tlalign.job.JobValidation.validate(conf);
