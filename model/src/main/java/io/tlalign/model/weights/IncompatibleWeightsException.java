@@ -11,6 +11,9 @@ public final class IncompatibleWeightsException extends IllegalArgumentException
 
   private static final long serialVersionUID = 1L;
 
+  /** Names shown per list in the message; an unrelated checkpoint would list hundreds. */
+  static final int SHOWN = 12;
+
   private final List<String> missing;
   private final List<String> unexpected;
   private final List<String> mismatched;
@@ -38,13 +41,24 @@ public final class IncompatibleWeightsException extends IllegalArgumentException
         + " do not fit preset "
         + preset
         + ": missing "
-        + missing
+        + head(missing)
         + ", unexpected "
-        + unexpected
+        + head(unexpected)
         + ", mismatched "
-        + mismatched
+        + head(mismatched)
         + "; pass a checkpoint of the same architecture (timm or Hugging Face ViT names, or a"
         + " model file of this system), or pick the preset (--model) it was trained with";
+  }
+
+  /** The list, its first {@value #SHOWN} names only when it is longer (all of it: the getters). */
+  private static String head(List<String> names) {
+    if (names.size() <= SHOWN) {
+      return names.toString();
+    }
+    return names.subList(0, SHOWN).toString().replaceFirst("]$", "")
+        + ", ... and "
+        + (names.size() - SHOWN)
+        + " more]";
   }
 
   public List<String> missing() {
