@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       ExperimentCommand.class,
       ExampleMlCommand.class,
+      ExportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -51,7 +51,7 @@ public final class PretrainedWeights {
    */
   public static Loaded load(Path file, VitConfig target, long seed) throws IOException {
     Objects.requireNonNull(file, "file");
-    Path f = Files.isDirectory(file) ? file.resolve(SAFETENSORS_FILE) : file;
+    Path f = resolve(file);
     if (!Files.isRegularFile(f)) {
       throw new java.io.FileNotFoundException(
           "weights file "
@@ -60,13 +60,25 @@ public final class PretrainedWeights {
               + " exported folder, or a model file (.tlas) this system published");
     }
     List<String> notes = new ArrayList<>();
-    Map<String, NamedTensor> timm = readAsTimm(f, notes);
+    Map<String, NamedTensor> timm = readAsTimm(f, notes).tensors();
     return fit(timm, target, seed, f.toString(), notes);
   }
 
+  /**
+   * A checkpoint's tensors under timm's names.
+   *
+   * @param tensors by timm name (names it does not know are kept as they are)
+   * @param preset the preset a model file of this system names; null for safetensors
+   */
+  public record Source(Map<String, NamedTensor> tensors, String preset) {}
+
+  /** The folder's {@code model.safetensors} for a folder, else {@code path} itself. */
+  public static Path resolve(Path path) {
+    return Files.isDirectory(path) ? path.resolve(SAFETENSORS_FILE) : path;
+  }
+
   /** The tensors of {@code file} under timm's names, with a note on the format recognised. */
-  public static Map<String, NamedTensor> readAsTimm(Path file, List<String> notes)
-      throws IOException {
+  public static Source readAsTimm(Path file, List<String> notes) throws IOException {
     byte[] head = new byte[4];
     try (InputStream in = Files.newInputStream(file)) {
       if (in.readNBytes(head, 0, 4) == 4
@@ -87,16 +99,16 @@ public final class PretrainedWeights {
           String name = WeightNames.modelToTimm(t.name()).orElse(t.name());
           out.put(name, WeightNames.rename(t, name));
         }
-        return out;
+        return new Source(out, state.preset());
       }
     }
     Safetensors.Contents c = Safetensors.read(file);
     if (WeightNames.looksLikeHf(c.tensors().keySet())) {
       notes.add("read safetensors with Hugging Face ViT names; joined query, key, value into qkv");
-      return WeightNames.hfToTimm(c.tensors(), notes);
+      return new Source(WeightNames.hfToTimm(c.tensors(), notes), null);
     }
     notes.add("read safetensors with timm names");
-    return new LinkedHashMap<>(c.tensors());
+    return new Source(new LinkedHashMap<>(c.tensors()), null);
   }
 
   /**
