@@ -6,7 +6,10 @@ with seeded random weights, and writes for each configuration:
 
   <name>-timm.safetensors    the weights under timm's names
   <name>-hf.safetensors      the same weights under Hugging Face ViTForImageClassification names
-  <name>-io.safetensors      "images" [B, C, H, W] and the model's "logits" [B, K]
+  <name>-io.safetensors      "images" [B, C, H, W] and the model's "logits" [B, K]; and
+                             "pattern_logits" [1, K] for the 8-bit image whose pixel (y, x) of
+                             channel c is (7 y + 3 x + 50 c) mod 256, normalised (v / 255 - 0.5) / 0.5
+                             as io.tlalign.model.servable.ImagePixels does
 
 and resample-io.safetensors: a "pos_embed" [1, 1 + 4*3, 8] and timm's resample_abs_pos_embed of it
 to a 6x5 grid, "resampled" [1, 1 + 6*5, 8] (bicubic, align_corners=False, class token row kept).
@@ -178,11 +181,15 @@ def generate(out_dir):
                     t.copy_(0.1 * torch.randn_like(t))
             images = torch.randn(BATCH, c, h, w)
             logits = model(images)
+            yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+            pattern = torch.stack([(7 * yy + 3 * xx + 50 * ch) % 256 for ch in range(c)])
+            pattern = (pattern.float() / 255 - 0.5) / 0.5
+            pattern_logits = model(pattern.unsqueeze(0))
         sd = {kk: v for kk, v in model.state_dict().items()}
         write_safetensors(os.path.join(out_dir, name + "-timm.safetensors"), sd)
         write_safetensors(os.path.join(out_dir, name + "-hf.safetensors"), timm_to_hf(sd))
         write_safetensors(os.path.join(out_dir, name + "-io.safetensors"),
-                          {"images": images, "logits": logits})
+                          {"images": images, "logits": logits, "pattern_logits": pattern_logits})
     resample_fixture(out_dir)
 
 
@@ -210,7 +217,7 @@ def check(dir_):
                 bad.append(f + ": other tensor names")
                 continue
             for key in a:
-                if key in ("logits", "resampled"):
+                if key in ("logits", "pattern_logits", "resampled"):
                     diff = float(np.max(np.abs(a[key] - b[key])))
                     if diff > 1e-5:
                         bad.append("%s %s: max diff %g" % (f, key, diff))

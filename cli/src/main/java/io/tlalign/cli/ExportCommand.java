@@ -1,13 +1,10 @@
 package io.tlalign.cli;
 
-import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.vit.VitConfig;
-import io.tlalign.model.vit.VitPresets;
 import io.tlalign.model.weights.PretrainedWeights;
 import io.tlalign.model.weights.WeightsExport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -71,26 +68,9 @@ final class ExportCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--to " + to + " is a file; name a folder to write into");
     }
-    List<String> notes = new ArrayList<>();
-    PretrainedWeights.Source source = PretrainedWeights.readAsTimm(file, notes);
-    VitConfig config;
-    try {
-      String preset =
-          model != null ? model : source.preset() != null ? source.preset() : "vit-tiny-fm";
-      config = VitPresets.byName(preset);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--model: " + e.getMessage());
-    }
-    NamedTensor head = source.tensors().get("head.weight");
-    if (head != null && head.rank() == 2 && head.shape()[0] > 0) {
-      config = config.withNumClasses((int) head.shape()[0]);
-    }
-    PretrainedWeights.Loaded loaded;
-    try {
-      loaded = PretrainedWeights.fit(source.tensors(), config, 0, file.toString(), notes);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    }
+    PretrainedWeights.AsIs asIs = WeightsFiles.loadAsIs(spec.commandLine(), file, model);
+    VitConfig config = asIs.config();
+    PretrainedWeights.Loaded loaded = asIs.weights();
     List<Path> written = WeightsExport.write(loaded.parameters(), config, names, to);
     java.io.PrintWriter out = spec.commandLine().getOut();
     for (String note : loaded.notes()) {

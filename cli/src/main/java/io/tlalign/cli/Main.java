@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ExperimentCommand.class,
       ExampleMlCommand.class,
       ExportCommand.class,
+      PredictCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -77,6 +77,32 @@ public final class PretrainedWeights {
     return Files.isDirectory(path) ? path.resolve(SAFETENSORS_FILE) : path;
   }
 
+  /**
+   * Weights as they are, for a preset: {@code preset}, else the one a model file names, else {@code
+   * vit-tiny-fm}; the class count is the weights' head's, so nothing is re-initialised.
+   *
+   * @param config the preset with the weights' class count
+   */
+  public record AsIs(VitConfig config, Loaded weights) {}
+
+  /** Reads {@code file} as it is; see {@link AsIs}. Strict, as {@link #load}. */
+  public static AsIs loadAsIs(Path file, String preset) throws IOException {
+    Path f = resolve(file);
+    List<String> notes = new ArrayList<>();
+    Source source = readAsTimm(f, notes);
+    String name =
+        preset != null ? preset : source.preset() != null ? source.preset() : "vit-tiny-fm";
+    VitConfig config = io.tlalign.model.vit.VitPresets.byName(name);
+    NamedTensor head = source.tensors().get("head.weight");
+    if (head != null
+        && head.rank() == 2
+        && head.shape()[0] > 0
+        && head.shape()[0] <= Integer.MAX_VALUE) {
+      config = config.withNumClasses((int) head.shape()[0]);
+    }
+    return new AsIs(config, fit(source.tensors(), config, 0, f.toString(), notes));
+  }
+
   /** The tensors of {@code file} under timm's names, with a note on the format recognised. */
   public static Source readAsTimm(Path file, List<String> notes) throws IOException {
     byte[] head = new byte[4];
