@@ -78,6 +78,14 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--init-from",
+      paramLabel = "FILE",
+      description =
+          "Start from these weights (safetensors with timm or Hugging Face names, an exported"
+              + " folder, or a .tlas model file) instead of a seeded initialisation.")
+  Path initFrom;
+
   @CommandLine.Mixin RecipeOptions recipe;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -105,6 +113,9 @@ public final class DemoCommand implements Callable<Integer> {
     if (threads <= 0) {
       fail("--threads must be > 0, got " + threads + "; try --threads 1");
     }
+    if (initFrom != null) {
+      checkInitFrom();
+    }
     System.setProperty("java.awt.headless", "true");
     LogLevels.quietKafkaMetricWarnings();
     var stdout = spec.commandLine().getOut();
@@ -121,7 +132,8 @@ public final class DemoCommand implements Callable<Integer> {
             recipe.augment,
             threads,
             seed,
-            System.console() != null);
+            System.console() != null,
+            initFrom);
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
     if (result.generatedData()) {
@@ -135,6 +147,22 @@ public final class DemoCommand implements Callable<Integer> {
     stdout.println(result.lastLine());
     stdout.flush();
     return 0;
+  }
+
+  /** Loads the weights once before anything starts, so that bad ones fail the command. */
+  private void checkInitFrom() throws java.io.IOException {
+    io.tlalign.model.weights.PretrainedWeights.Loaded loaded;
+    try {
+      loaded =
+          io.tlalign.model.weights.PretrainedWeights.load(
+              initFrom, io.tlalign.model.vit.VitPresets.VIT_TINY_FM, seed);
+    } catch (IllegalArgumentException | java.io.FileNotFoundException e) {
+      fail("--init-from " + initFrom + ": " + e.getMessage());
+      return;
+    }
+    for (String note : loaded.notes()) {
+      spec.commandLine().getOut().println("demo: init-from: " + note);
+    }
   }
 
   private void fail(String message) {
