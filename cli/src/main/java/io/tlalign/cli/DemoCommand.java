@@ -114,7 +114,8 @@ public final class DemoCommand implements Callable<Integer> {
       fail("--threads must be > 0, got " + threads + "; try --threads 1");
     }
     if (initFrom != null) {
-      checkInitFrom();
+      WeightsFiles.checkInitFrom(
+          spec.commandLine(), initFrom, io.tlalign.model.vit.VitPresets.VIT_TINY_FM, seed, "demo");
     }
     System.setProperty("java.awt.headless", "true");
     LogLevels.quietKafkaMetricWarnings();
@@ -147,22 +148,6 @@ public final class DemoCommand implements Callable<Integer> {
     stdout.println(result.lastLine());
     stdout.flush();
     return 0;
-  }
-
-  /** Loads the weights once before anything starts, so that bad ones fail the command. */
-  private void checkInitFrom() throws java.io.IOException {
-    io.tlalign.model.weights.PretrainedWeights.Loaded loaded;
-    try {
-      loaded =
-          io.tlalign.model.weights.PretrainedWeights.load(
-              initFrom, io.tlalign.model.vit.VitPresets.VIT_TINY_FM, seed);
-    } catch (IllegalArgumentException | java.io.FileNotFoundException e) {
-      fail("--init-from " + initFrom + ": " + e.getMessage());
-      return;
-    }
-    for (String note : loaded.notes()) {
-      spec.commandLine().getOut().println("demo: init-from: " + note);
-    }
   }
 
   private void fail(String message) {

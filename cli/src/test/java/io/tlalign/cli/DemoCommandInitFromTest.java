@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code demo --init-from} refuses unusable weights before it starts a broker or a cluster. */
+/**
+ * {@code demo} and {@code experiment --init-from} refuse unusable weights before it starts a broker
+ * or a cluster.
+ */
 class DemoCommandInitFromTest {
 
   @TempDir Path dir;
@@ -17,8 +20,12 @@ class DemoCommandInitFromTest {
   private final StringWriter err = new StringWriter();
 
   private int demo(String... more) {
+    return run("demo", more);
+  }
+
+  private int run(String command, String... more) {
     String[] args = new String[more.length + 1];
-    args[0] = "demo";
+    args[0] = command;
     System.arraycopy(more, 0, args, 1, more.length);
     var cl = Main.commandLine();
     cl.setOut(new PrintWriter(out, true));
@@ -36,5 +43,14 @@ class DemoCommandInitFromTest {
     assertThat(err.toString())
         .contains("do not fit preset vit-tiny-fm")
         .contains("missing [blocks.2.norm1.weight");
+  }
+
+  @Test
+  void experimentRefusesThemToo() {
+    Path rgb = Path.of("../model/src/test/resources/weights/rgb-small-timm.safetensors");
+    assertThat(run("experiment", "--init-from", rgb.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("--init-from " + rgb).contains("do not fit preset");
+    assertThat(run("experiment", "--init-from", rgb.toString(), "--model", "vit-h")).isEqualTo(2);
+    assertThat(err.toString()).contains("--model \"vit-h\" is not a preset");
   }
 }
