@@ -78,6 +78,14 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--init-from",
+      paramLabel = "FILE",
+      description =
+          "Start from these weights (safetensors with timm or Hugging Face names, an exported"
+              + " folder, or a .tlas model file) instead of a seeded initialisation.")
+  Path initFrom;
+
   @CommandLine.Mixin RecipeOptions recipe;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -105,6 +113,10 @@ public final class DemoCommand implements Callable<Integer> {
     if (threads <= 0) {
       fail("--threads must be > 0, got " + threads + "; try --threads 1");
     }
+    if (initFrom != null) {
+      WeightsFiles.checkInitFrom(
+          spec.commandLine(), initFrom, io.tlalign.model.vit.VitPresets.VIT_TINY_FM, seed, "demo");
+    }
     System.setProperty("java.awt.headless", "true");
     LogLevels.quietKafkaMetricWarnings();
     var stdout = spec.commandLine().getOut();
@@ -121,7 +133,8 @@ public final class DemoCommand implements Callable<Integer> {
             recipe.augment,
             threads,
             seed,
-            System.console() != null);
+            System.console() != null,
+            initFrom);
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
     if (result.generatedData()) {

@@ -49,6 +49,14 @@ public final class ExperimentCommand implements Callable<Integer> {
   String model;
 
   @Option(
+      names = "--init-from",
+      paramLabel = "FILE",
+      description =
+          "Start every run from these weights (safetensors with timm or Hugging Face names, an"
+              + " exported folder, or a .tlas model file) instead of a seeded initialisation.")
+  java.nio.file.Path initFrom;
+
+  @Option(
       names = "--methods",
       defaultValue = "none,cutmix,tlalign",
       split = ",",
@@ -125,6 +133,10 @@ public final class ExperimentCommand implements Callable<Integer> {
     if (data != null && !Files.isDirectory(data)) {
       fail("--data " + data + " is not a folder; point it at the Fashion-MNIST .gz files");
     }
+    if (initFrom != null) {
+      WeightsFiles.checkInitFrom(
+          spec.commandLine(), initFrom, VitPresets.byName(model), 0, "experiment");
+    }
     System.setProperty("java.awt.headless", "true");
     LogLevels.quietKafkaMetricWarnings();
     var stdout = spec.commandLine().getOut();
@@ -144,7 +156,8 @@ public final class ExperimentCommand implements Callable<Integer> {
             recipe.augment,
             threads,
             curveImages,
-            System.console() != null);
+            System.console() != null,
+            initFrom);
     ExperimentRun.Result result = new ExperimentRun(options).run(err);
     err.flush();
     if (result.generatedData()) {

@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       ExperimentCommand.class,
       ExampleMlCommand.class,
+      ExportCommand.class,
+      PredictCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -11,6 +11,7 @@ import io.tlalign.job.resume.FinishedRun;
 import io.tlalign.job.resume.ResumePlan;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.job.settings.TrainerSettings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -88,6 +89,15 @@ final class TrainCommand implements Callable<Integer> {
       description = "Resume from this chk-N folder instead of the latest.")
   java.nio.file.Path fromCheckpoint;
 
+  @Option(
+      names = "--init-from",
+      paramLabel = "FILE",
+      description =
+          "Start from these weights when no checkpoint is resumed: safetensors with timm or"
+              + " Hugging Face ViT names, an exported folder, or a model file (.tlas) of this"
+              + " system. Loaded strictly; adapted as timm does (head, pos_embed, channels).")
+  java.nio.file.Path initFrom;
+
   @Option(names = "--model-store", description = "Folder URI for published models.")
   String modelStore;
 
@@ -140,8 +150,17 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (plan.checkpoint().isPresent()) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, plan.checkpoint().get().toString());
-      out.println("train: resuming from " + plan.checkpoint().get() + " at step " + plan.step());
+      out.println(
+          "train: resuming from "
+              + plan.checkpoint().get()
+              + " at step "
+              + plan.step()
+              + (conf.getOptional(TlAlignOptions.INIT_FROM).isPresent()
+                  ? "; --init-from is not used when a checkpoint is resumed"
+                  : ""));
       out.flush();
+    } else {
+      checkInitFrom(conf, out);
     }
     // Connects, creates missing topics, and refuses bad credentials or missing ACLs in one line
     // before Flink could restart the job on them.
@@ -184,6 +203,26 @@ final class TrainCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /** Loads the --init-from weights once here, so weights that do not fit fail before the job. */
+  private void checkInitFrom(Configuration conf, java.io.PrintWriter out) {
+    if (conf.getOptional(TlAlignOptions.INIT_FROM).isEmpty()) {
+      return;
+    }
+    String file = conf.get(TlAlignOptions.INIT_FROM);
+    io.tlalign.model.weights.PretrainedWeights.Loaded loaded;
+    try {
+      loaded = TrainerSettings.from(conf).loadInitialWeights();
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--init-from " + file + ": " + e.getMessage());
+    }
+    for (String note : loaded.notes()) {
+      out.println("train: init-from: " + note);
+    }
+    out.println("train: starting from the weights in " + file + " at step 0");
+    out.flush();
   }
 
   private ResumePlan plan(Configuration conf, Optional<CheckpointFolder> folder)
@@ -247,6 +286,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (modelStore != null) {
       conf.set(TlAlignOptions.MODEL_STORE, modelStore);
+    }
+    if (initFrom != null) {
+      conf.set(TlAlignOptions.INIT_FROM, initFrom.toAbsolutePath().toString());
     }
     if (kafkaConfig != null) {
       conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toAbsolutePath().toString());

@@ -129,6 +129,19 @@ public final class TlAlignOptions {
           .defaultValue(0.1)
           .withDescription("Label smoothing s in [0, 1).");
 
+  public static final ConfigOption<String> INIT_FROM =
+      key("tlalign.init-from")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "Local path of weights to start from when no state is restored: safetensors with"
+                  + " timm or Hugging Face ViT names, an exported folder, or a model file (.tlas)"
+                  + " this system published. Loaded strictly (one error lists missing,"
+                  + " unexpected and mismatched names) and adapted as timm does (head for"
+                  + " another class count, pos_embed for another grid, 1 vs 3 channels,"
+                  + " distillation token). Optimizer moments start at zero, step 0. A restored"
+                  + " checkpoint always wins. Unset: seeded random initialisation.");
+
   public static final ConfigOption<Integer> BATCH_SIZE =
       key("tlalign.batch-size").intType().defaultValue(128).withDescription("Images per step.");
 

@@ -11,9 +11,16 @@ import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
 import io.tlalign.model.vit.VitConfig;
 import io.tlalign.model.vit.VitPresets;
+import io.tlalign.model.weights.IncompatibleWeightsException;
+import io.tlalign.model.weights.PretrainedWeights;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.flink.configuration.ReadableConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training operator's settings as a small serializable value, read once from the job's {@link
@@ -30,8 +37,11 @@ public record TrainerSettings(
     double labelSmoothing,
     int intraOpThreads,
     boolean ledger,
-    int metricsEvery)
+    int metricsEvery,
+    String initFrom)
     implements Serializable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerSettings.class);
 
   public static TrainerSettings from(ReadableConfig c) {
     return new TrainerSettings(
@@ -45,7 +55,8 @@ public record TrainerSettings(
         c.get(TlAlignOptions.LABEL_SMOOTHING),
         c.get(TlAlignOptions.INTRA_OP_THREADS),
         c.get(TlAlignOptions.LEDGER),
-        c.get(TlAlignOptions.METRICS_EVERY));
+        c.get(TlAlignOptions.METRICS_EVERY),
+        c.getOptional(TlAlignOptions.INIT_FROM).filter(s -> !s.isBlank()).orElse(null));
   }
 
   public static TargetMode targetMode(String mixing) {
@@ -69,17 +80,63 @@ public record TrainerSettings(
     return new TrainingConfig(model(), seed, opt, targetMode, labelSmoothing);
   }
 
+  /** These settings starting from the weights at {@code path} (null: seeded initialisation). */
+  public TrainerSettings withInitFrom(String path) {
+    return new TrainerSettings(
+        preset,
+        numClasses,
+        seed,
+        learningRate,
+        warmupSteps,
+        totalSteps,
+        targetMode,
+        labelSmoothing,
+        intraOpThreads,
+        ledger,
+        metricsEvery,
+        path);
+  }
+
+  /**
+   * Reads the {@code tlalign.init-from} weights for this model strictly; the client calls it before
+   * submitting, so that weights that do not fit fail the command and not the job's restarts.
+   *
+   * @return null when no weights are set
+   * @throws IncompatibleWeightsException listing missing, unexpected and mismatched names
+   * @throws UncheckedIOException naming the file when it cannot be read
+   */
+  public PretrainedWeights.Loaded loadInitialWeights() {
+    if (initFrom == null) {
+      return null;
+    }
+    try {
+      return PretrainedWeights.load(Path.of(initFrom), model(), seed);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "tlalign.init-from " + initFrom + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Starts the engine with this job's thread count and opens the training session on GPU {@code
    * gpuIndex} (or the CPU where it is negative or missing), restored from {@code restored} unless
-   * that is null. The streaming job's training operator and the Flink ML fit both open it here.
+   * that is null, else from the {@code tlalign.init-from} weights where they are set. The streaming
+   * job's training operator and the Flink ML fit both open it here.
    */
   public TrainingSession openSession(int gpuIndex, TrainingState restored) {
     Engine engine = EngineSetup.start(EngineOptions.defaults().withThreads(threads(), 1));
     Device device = EngineSetup.selectDevice(engine, gpuIndex);
-    return restored != null
-        ? TrainingSession.fromState(trainingConfig(), device, restored)
-        : TrainingSession.create(trainingConfig(), device);
+    if (restored != null) {
+      return TrainingSession.fromState(trainingConfig(), device, restored);
+    }
+    PretrainedWeights.Loaded weights = loadInitialWeights();
+    if (weights == null) {
+      return TrainingSession.create(trainingConfig(), device);
+    }
+    for (String note : weights.notes()) {
+      LOG.info("init-from {}: {}", initFrom, note);
+    }
+    return TrainingSession.fromWeights(trainingConfig(), device, weights.parameters());
   }
 
   /** Intra-op threads for the engine: the setting, or the machine's cores when it is 0. */

@@ -39,7 +39,8 @@ public final class DemoRun {
       boolean augment,
       int threads,
       long seed,
-      boolean terminal) {}
+      boolean terminal,
+      Path initFrom) {}
 
   /** What came out. */
   public record Result(
@@ -142,17 +143,22 @@ public final class DemoRun {
   }
 
   Configuration configuration(String bootstrap) {
-    return new LocalRunConfig(
-            options.mixing(),
-            options.batch(),
-            options.lr(),
-            options.warmup(),
-            options.steps(),
-            options.seed(),
-            options.augment(),
-            options.threads(),
-            "vit-tiny-fm")
-        .toConfiguration(bootstrap, stack.work(), "");
+    Configuration conf =
+        new LocalRunConfig(
+                options.mixing(),
+                options.batch(),
+                options.lr(),
+                options.warmup(),
+                options.steps(),
+                options.seed(),
+                options.augment(),
+                options.threads(),
+                "vit-tiny-fm")
+            .toConfiguration(bootstrap, stack.work(), "");
+    if (options.initFrom() != null) {
+      conf.set(TlAlignOptions.INIT_FROM, options.initFrom().toAbsolutePath().toString());
+    }
+    return conf;
   }
 
   /** runs/<yyyyMMdd-HHmmss>, with a suffix if that exists already. */

@@ -40,7 +40,8 @@ public final class ExperimentRun {
       boolean augment,
       int threads,
       int curveImages,
-      boolean terminal) {}
+      boolean terminal,
+      Path initFrom) {}
 
   /** What came out: every run, and where the report went. */
   public record Result(List<RunResult> runs, Path report, Path chart, boolean generatedData) {
@@ -144,6 +145,11 @@ public final class ExperimentRun {
                 options.threads(),
                 options.model())
             .toConfiguration(stack.bootstrapServers(), stack.work(), tag);
+    if (options.initFrom() != null) {
+      conf.set(
+          io.tlalign.job.settings.TlAlignOptions.INIT_FROM,
+          options.initFrom().toAbsolutePath().toString());
+    }
     log.println("experiment: run " + tag + " ...");
     ScoredRun scored =
         ScoredRun.run(

@@ -30,7 +30,8 @@ class ExperimentReportTest {
             false,
             1,
             2000,
-            false);
+            false,
+            null);
     String md =
         ExperimentReport.markdown(
             r, new ExperimentReport.Setup("known data", false, o, 1000, 10_000, Duration.ZERO));

@@ -103,6 +103,23 @@ public final class TrainingSession implements AutoCloseable {
     }
   }
 
+  /**
+   * A fresh session whose parameters are {@code parameters} (this model's names, order and shapes,
+   * as {@link io.tlalign.model.weights.PretrainedWeights#load} returns them): optimizer moments
+   * zero, step 0. Every name and shape is checked before anything changes.
+   */
+  public static TrainingSession fromWeights(
+      TrainingConfig config, Device device, List<NamedTensor> parameters) {
+    Objects.requireNonNull(parameters, "parameters");
+    TrainingState state =
+        TrainingState.builder()
+            .setPreset(config.model().name())
+            .setStep(0)
+            .setParameters(parameters)
+            .build();
+    return fromState(config, device, state);
+  }
+
   public TrainingConfig config() {
     return config;
   }

@@ -1,0 +1,123 @@
+package io.tlalign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.tlalign.model.weights.Safetensors;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tlalign export} against the PyTorch reference fixtures of the model module. */
+class ExportCommandTest {
+
+  static final Path FIXTURES = Path.of("../model/src/test/resources/weights");
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    var cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return cl.execute(args);
+  }
+
+  private static void sameTensors(Path a, Path b) throws Exception {
+    var x = Safetensors.read(a).tensors();
+    var y = Safetensors.read(b).tensors();
+    assertThat(x.keySet()).containsExactlyInAnyOrderElementsOf(y.keySet());
+    x.forEach((k, v) -> assertThat(v).as(k).isEqualTo(y.get(k)));
+  }
+
+  @Test
+  void exportingImportedWeightsGivesBackTheSameTensorsBitForBit() throws Exception {
+    for (String from : new String[] {"timm", "hf"}) {
+      for (String names : new String[] {"timm", "hf"}) {
+        Path to = dir.resolve(from + "-to-" + names);
+        Path in = FIXTURES.resolve("vit-tiny-fm-" + from + ".safetensors");
+        assertThat(
+                run("export", "--weights", in.toString(), "--to", to.toString(), "--names", names))
+            .as(err.toString())
+            .isZero();
+        Path expected = FIXTURES.resolve("vit-tiny-fm-" + names + ".safetensors");
+        sameTensors(to.resolve("model.safetensors"), expected);
+        // The same writer conventions as the reference script: the very same bytes.
+        assertThat(Files.readAllBytes(to.resolve("model.safetensors")))
+            .isEqualTo(Files.readAllBytes(expected));
+      }
+    }
+    assertThat(out.toString()).contains("export: vit-tiny-fm (10 classes) with hf names to ");
+  }
+
+  @Test
+  void configJsonCarriesTimmsDataConfigOrAHuggingFaceVitConfig() throws Exception {
+    Path in = FIXTURES.resolve("vit-tiny-fm-timm.safetensors");
+    assertThat(run("export", "--weights", in.toString(), "--to", dir.resolve("t").toString()))
+        .isZero();
+    JsonObject timm =
+        JsonParser.parseString(Files.readString(dir.resolve("t/config.json"))).getAsJsonObject();
+    assertThat(timm.get("num_classes").getAsInt()).isEqualTo(10);
+    assertThat(timm.get("input_size").toString()).isEqualTo("[1,28,28]");
+    assertThat(timm.get("mean").toString()).isEqualTo("[0.5]");
+    assertThat(timm.get("std").toString()).isEqualTo("[0.5]");
+    assertThat(timm.get("crop_pct").getAsDouble()).isEqualTo(1.0);
+    assertThat(timm.get("interpolation").getAsString()).isEqualTo("bicubic");
+    assertThat(timm.get("architecture").getAsString()).isEqualTo("vit_tlalign_vit_tiny_fm");
+
+    assertThat(
+            run(
+                "export",
+                "--weights",
+                in.toString(),
+                "--to",
+                dir.resolve("h").toString(),
+                "--names",
+                "hf"))
+        .isZero();
+    JsonObject hf =
+        JsonParser.parseString(Files.readString(dir.resolve("h/config.json"))).getAsJsonObject();
+    assertThat(hf.get("model_type").getAsString()).isEqualTo("vit");
+    assertThat(hf.get("hidden_size").getAsInt()).isEqualTo(64);
+    assertThat(hf.get("num_hidden_layers").getAsInt()).isEqualTo(4);
+    assertThat(hf.get("intermediate_size").getAsInt()).isEqualTo(128);
+    assertThat(hf.get("image_size").getAsInt()).isEqualTo(28);
+    assertThat(hf.get("patch_size").getAsInt()).isEqualTo(4);
+    assertThat(hf.get("num_channels").getAsInt()).isEqualTo(1);
+    assertThat(hf.get("layer_norm_eps").getAsDouble())
+        .isCloseTo(1e-6, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(hf.getAsJsonObject("id2label").size()).isEqualTo(10);
+  }
+
+  @Test
+  void badArgumentsNameTheValueAndTheFix() {
+    Path nope = dir.resolve("nope.safetensors");
+    assertThat(run("export", "--weights", nope.toString(), "--to", dir.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("--weights " + nope + " is not a file");
+    Path in = FIXTURES.resolve("vit-tiny-fm-timm.safetensors");
+    assertThat(run("export", "--weights", in.toString(), "--to", dir.toString(), "--names", "onnx"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--names").contains("onnx");
+    assertThat(
+            run("export", "--weights", in.toString(), "--to", dir.toString(), "--model", "vit-h"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("unknown ViT preset \"vit-h\"; valid names are");
+    assertThat(
+            run(
+                "export",
+                "--weights",
+                in.toString(),
+                "--to",
+                dir.toString(),
+                "--model",
+                "deit-tiny"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("do not fit preset deit-tiny");
+  }
+}
