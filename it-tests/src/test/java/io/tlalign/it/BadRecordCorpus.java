@@ -260,14 +260,16 @@ public final class BadRecordCorpus {
             "RAW_U8 28x28 with 2 channels (only 1 or 3 are images)",
             codec.encode(raw("bad/dimensions", 3, 28, 28, 2, pixels(28 * 28 * 2)))));
 
-    out.add(
-        new Case(
-            "16-shape-mismatch.bin",
-            "bad/shape",
-            "SHAPE_MISMATCH",
-            "RAW_U8 32x32x1 with all 1024 bytes: a fine image, not the model's 28x28x1",
-            codec.encode(raw("bad/shape", 3, 32, 32, 1, pixels(32 * 32)))));
     return out;
+  }
+
+  /**
+   * A record that was once refused as SHAPE_MISMATCH (RAW_U8 32x32x1, not the model's 28x28x1) and
+   * is now a good image: the evaluation transform brings any size to the model's input.
+   */
+  public static byte[] formerShapeMismatch() {
+    return AvroRecordCodec.forLabeledImage()
+        .encode(raw("good/32x32", 3, 32, 32, 1, pixels(32 * 32)));
   }
 
   /** The checked-in corpus, read from the classpath as the manifest lists it. */

@@ -10,6 +10,7 @@ import io.tlalign.job.operators.FaultInjection;
 import io.tlalign.job.operators.PairAndCutMixOperator;
 import io.tlalign.job.operators.RawRecordDeserializer;
 import io.tlalign.job.operators.SequenceAssigner;
+import io.tlalign.job.operators.TrainCrop;
 import io.tlalign.job.operators.TrainFunction;
 import io.tlalign.job.publish.ModelPublisher;
 import io.tlalign.job.records.KafkaRecord;
@@ -24,9 +25,13 @@ import io.tlalign.job.sync.SyncSettings;
 import io.tlalign.job.sync.SyncSink;
 import io.tlalign.job.sync.SyncTopicSource;
 import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitPresets;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
+import java.util.List;
+import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -112,8 +117,15 @@ public final class TlAlignJob {
             .name("sequence");
 
     int decodeParallelism = conf.get(TlAlignOptions.DECODE_PARALLELISM);
+    DataConfig data = dataConfig(settings.model(), conf);
     DecodeAndValidate decode =
-        decodeAndValidate(settings, conf.get(TlAlignOptions.MAX_IMAGE_PIXELS));
+        new DecodeAndValidate(
+            settings.numClasses(),
+            data,
+            conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
+            conf.get(TlAlignOptions.AUGMENT) && data.randomResizedCrop()
+                ? trainCrop(settings.seed(), conf)
+                : null);
     SingleOutputStreamOperator<TrainingImage> images =
         records.process(decode).setParallelism(decodeParallelism).uid("decode").name("decode");
     images
@@ -130,7 +142,7 @@ public final class TlAlignJob {
         .name("images.deadletter");
 
     DataStream<TrainingImage> augmented =
-        conf.get(TlAlignOptions.AUGMENT)
+        conf.get(TlAlignOptions.AUGMENT) && !data.randomResizedCrop()
             ? images
                 .map(new AugmentFunction(settings.seed(), 2))
                 .setParallelism(decodeParallelism)
@@ -173,7 +185,10 @@ public final class TlAlignJob {
                 .name("train");
 
     if (conf.get(TlAlignOptions.EVAL_ENABLED) && !conf.get(TlAlignOptions.BOUNDED)) {
-      metrics = metrics.union(evaluation(env, conf, settings, decode, kafka));
+      DecodeAndValidate evalDecode =
+          new DecodeAndValidate(
+              settings.numClasses(), data, conf.get(TlAlignOptions.MAX_IMAGE_PIXELS), null);
+      metrics = metrics.union(evaluation(env, conf, settings, evalDecode, kafka));
     }
     metrics
         .sinkTo(
@@ -188,15 +203,68 @@ public final class TlAlignJob {
         .name("tlalign.metrics");
   }
 
-  /** The decode and validation stage for the model of {@code settings}. */
+  /**
+   * The decode and validation stage for the model of {@code settings}, with the evaluation
+   * transform of its preset's data config.
+   */
   public static DecodeAndValidate decodeAndValidate(TrainerSettings settings, int maxImagePixels) {
-    VitConfig model = settings.model();
     return new DecodeAndValidate(
-        settings.numClasses(),
-        model.channels(),
-        model.imageHeight(),
-        model.imageWidth(),
-        maxImagePixels);
+        settings.numClasses(), VitPresets.dataConfig(settings.model()), maxImagePixels, null);
+  }
+
+  /**
+   * The preset's data config with the options that override it ({@code tlalign.mean}, {@code std},
+   * {@code crop-pct}, {@code interpolation}; {@code tlalign.scale} turns RandomResizedCrop on), as
+   * timm's {@code resolve_data_config}.
+   */
+  public static DataConfig dataConfig(VitConfig model, ReadableConfig conf) {
+    DataConfig d = VitPresets.dataConfig(model);
+    Optional<List<Double>> mean = conf.getOptional(TlAlignOptions.MEAN);
+    if (mean.isPresent()) {
+      d = d.withMean(floats(mean.get()));
+    }
+    Optional<List<Double>> std = conf.getOptional(TlAlignOptions.STD);
+    if (std.isPresent()) {
+      d = d.withStd(floats(std.get()));
+    }
+    Optional<Double> cropPct = conf.getOptional(TlAlignOptions.CROP_PCT);
+    if (cropPct.isPresent()) {
+      d = d.withCropPct(cropPct.get());
+    }
+    Optional<DataConfig.Interpolation> interpolation =
+        conf.getOptional(TlAlignOptions.INTERPOLATION);
+    if (interpolation.isPresent()) {
+      d = d.withInterpolation(interpolation.get());
+    }
+    if (conf.getOptional(TlAlignOptions.SCALE).isPresent()) {
+      d = d.withRandomResizedCrop(true);
+    }
+    return d;
+  }
+
+  /** The training crop of {@code tlalign.scale}, {@code ratio} and {@code hflip}. */
+  public static TrainCrop trainCrop(long seed, ReadableConfig conf) {
+    return new TrainCrop(
+        seed,
+        conf.getOptional(TlAlignOptions.SCALE)
+            .map(TlAlignJob::doubles)
+            .orElse(TrainCrop.DEFAULT_SCALE),
+        conf.getOptional(TlAlignOptions.RATIO)
+            .map(TlAlignJob::doubles)
+            .orElse(TrainCrop.DEFAULT_RATIO),
+        conf.get(TlAlignOptions.HFLIP));
+  }
+
+  private static float[] floats(List<Double> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).floatValue();
+    }
+    return out;
+  }
+
+  private static double[] doubles(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
   /** The pairing and CutMix of batches for {@code settings}: no mixing for plain targets. */

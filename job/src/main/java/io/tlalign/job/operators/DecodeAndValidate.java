@@ -2,6 +2,7 @@ package io.tlalign.job.operators;
 
 import io.tlalign.job.records.KafkaRecord;
 import io.tlalign.job.records.TrainingImage;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -28,27 +29,29 @@ public final class DecodeAndValidate extends ProcessFunction<KafkaRecord, Traini
           org.apache.flink.api.common.typeinfo.TypeInformation.of(DeadLetter.class)) {};
 
   private final int numClasses;
-  private final int channels;
-  private final int height;
-  private final int width;
+  private final DataConfig data;
   private final long maxPixels;
+  private final TrainCrop trainCrop;
 
   private transient ImageValidator validator;
   private transient MetricGroup deadLetterMetrics;
   private transient Map<String, Counter> deadLettersByReason;
   private transient Counter accepted;
 
-  public DecodeAndValidate(int numClasses, int channels, int height, int width, long maxPixels) {
+  /**
+   * @param data the model's data config, read by both transforms
+   * @param trainCrop null: the evaluation transform; else the seeded training crop and flip
+   */
+  public DecodeAndValidate(int numClasses, DataConfig data, long maxPixels, TrainCrop trainCrop) {
     this.numClasses = numClasses;
-    this.channels = channels;
-    this.height = height;
-    this.width = width;
+    this.data = data;
     this.maxPixels = maxPixels;
+    this.trainCrop = trainCrop;
   }
 
   @Override
   public void open(OpenContext ctx) {
-    validator = new ImageValidator(numClasses, channels, height, width, maxPixels);
+    validator = new ImageValidator(numClasses, data, maxPixels, trainCrop);
     deadLetterMetrics = getRuntimeContext().getMetricGroup().addGroup("deadLetters");
     deadLettersByReason = new HashMap<>();
     accepted = getRuntimeContext().getMetricGroup().counter("recordsAccepted");

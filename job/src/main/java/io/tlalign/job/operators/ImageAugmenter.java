@@ -42,6 +42,11 @@ public final class ImageAugmenter {
   }
 
   long seedFor(String recordId, long position) {
+    return seedFor(jobSeed, recordId, position);
+  }
+
+  /** The seed of every draw for one record: the job seed, the record id and its position. */
+  static long seedFor(long jobSeed, String recordId, long position) {
     // A fixed, platform-independent mix (String.hashCode is specified by the JLS).
     long h = jobSeed * 0x9E3779B97F4A7C15L + recordId.hashCode();
     h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + position;

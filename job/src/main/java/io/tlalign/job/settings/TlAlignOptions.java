@@ -2,8 +2,10 @@ package io.tlalign.job.settings;
 
 import static org.apache.flink.configuration.ConfigOptions.key;
 
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.schemas.Topics;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 
 /**
@@ -172,6 +174,56 @@ public final class TlAlignOptions {
           .booleanType()
           .defaultValue(true)
           .withDescription("Random shift and horizontal flip, seeded per record.");
+
+  public static final ConfigOption<List<Double>> SCALE =
+      key("tlalign.scale")
+          .doubleType()
+          .asList()
+          .noDefaultValue()
+          .withDescription(
+              "RandomResizedCrop area fraction range lo;hi (timm's scale, default 0.08;1). Setting"
+                  + " it trains with RandomResizedCrop even for a preset that does not by default.");
+
+  public static final ConfigOption<List<Double>> RATIO =
+      key("tlalign.ratio")
+          .doubleType()
+          .asList()
+          .noDefaultValue()
+          .withDescription("RandomResizedCrop aspect-ratio range lo;hi (default 0.75;1.3333).");
+
+  public static final ConfigOption<Double> HFLIP =
+      key("tlalign.hflip")
+          .doubleType()
+          .defaultValue(0.5)
+          .withDescription("Probability of the training transform's horizontal flip.");
+
+  public static final ConfigOption<Double> CROP_PCT =
+      key("tlalign.crop-pct")
+          .doubleType()
+          .noDefaultValue()
+          .withDescription(
+              "Evaluation crop fraction: resize the shorter side to size / crop-pct, centre-crop"
+                  + " size. Default: the preset's data config.");
+
+  public static final ConfigOption<DataConfig.Interpolation> INTERPOLATION =
+      key("tlalign.interpolation")
+          .enumType(DataConfig.Interpolation.class)
+          .noDefaultValue()
+          .withDescription("Resize filter. Default: the preset's data config.");
+
+  public static final ConfigOption<List<Double>> MEAN =
+      key("tlalign.mean")
+          .doubleType()
+          .asList()
+          .noDefaultValue()
+          .withDescription("Per-channel normalisation mean. Default: the preset's data config.");
+
+  public static final ConfigOption<List<Double>> STD =
+      key("tlalign.std")
+          .doubleType()
+          .asList()
+          .noDefaultValue()
+          .withDescription("Per-channel normalisation std. Default: the preset's data config.");
 
   public static final ConfigOption<Integer> METRICS_EVERY =
       key("tlalign.metrics.every-steps")

@@ -49,6 +49,32 @@ public final class VitPresets {
         name, 224, 224, 3, 16, dim, 12, heads, 4.0, 1000, Pooling.CLS, true, TIMM_LN_EPS);
   }
 
+  /** ImageNet's per-channel mean and std (timm's {@code IMAGENET_DEFAULT_MEAN/STD}). */
+  private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+
+  private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+  /**
+   * The data config of a preset, as timm's {@code pretrained_cfg}: {@code vit-tiny-fm} normalises
+   * with mean and std 0.5 (the model's pixels as they always were, {@code (v / 255 - 0.5) / 0.5}),
+   * crop_pct 1 (a 28x28 image passes unchanged) and no RandomResizedCrop; the DeiT presets use
+   * ImageNet's mean and std, crop_pct 0.875, bicubic, and RandomResizedCrop for training.
+   */
+  public static DataConfig dataConfig(VitConfig c) {
+    boolean imagenet = c.channels() == 3 && !c.name().equals(VIT_TINY_FM.name());
+    float[] half = new float[c.channels()];
+    java.util.Arrays.fill(half, 0.5f);
+    return new DataConfig(
+        c.imageHeight(),
+        c.imageWidth(),
+        c.channels(),
+        imagenet ? IMAGENET_MEAN : half,
+        imagenet ? IMAGENET_STD : half,
+        imagenet ? 0.875 : 1.0,
+        DataConfig.Interpolation.BICUBIC,
+        imagenet);
+  }
+
   /** The preset of that name; fails with a message listing the valid names. */
   public static VitConfig byName(String name) {
     VitConfig c = name == null ? null : BY_NAME.get(name.trim().toLowerCase(java.util.Locale.ROOT));
