@@ -316,4 +316,28 @@ class ImageValidatorTest {
     assertThat(v.transform(src, "x-1", 9).data()).isEqualTo(expected.data());
     assertThat(v.transform(src, "x-1", 9).data()).isEqualTo(v.transform(src, "x-1", 9).data());
   }
+
+  @Test
+  void aColourJpegBecomesGreyByLuminance() throws Exception {
+    BufferedImage bi = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 4; y++) {
+      for (int x = 0; x < 4; x++) {
+        bi.setRGB(x, y, (200 << 16) | (100 << 8) | 50);
+      }
+    }
+    ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+    ImageIO.write(bi, "jpeg", jpeg);
+    // luminance(200, 100, 50) = (3919000 + 3847000 + 373550 + 32768) >> 16 = 124; JPEG is lossy
+    float[] px =
+        validator.validate(encoded(ImageEncoding.JPEG, jpeg.toByteArray(), 4, 4, 3)).pixels;
+    for (float p : px) {
+      assertThat(p).isCloseTo(ImageValidator.normalise(124), within(4 * 2 / 255f));
+    }
+  }
+
+  @Test
+  void aPngOfAnotherSizeThanTheRecordSaysIsRefusedBeforeDecoding() throws Exception {
+    BufferedImage bi = new BufferedImage(6, 5, BufferedImage.TYPE_BYTE_GRAY);
+    assertRejected(encoded(ImageEncoding.PNG, png(bi), 4, 4, 1), "PIXEL_SIZE_MISMATCH");
+  }
 }
