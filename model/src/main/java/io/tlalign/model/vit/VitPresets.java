@@ -49,30 +49,27 @@ public final class VitPresets {
         name, 224, 224, 3, 16, dim, 12, heads, 4.0, 1000, Pooling.CLS, true, TIMM_LN_EPS);
   }
 
-  /** ImageNet's per-channel mean and std (timm's {@code IMAGENET_DEFAULT_MEAN/STD}). */
-  private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-
-  private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
-
   /**
-   * The data config of a preset, as timm's {@code pretrained_cfg}: {@code vit-tiny-fm} normalises
-   * with mean and std 0.5 (the model's pixels as they always were, {@code (v / 255 - 0.5) / 0.5}),
-   * crop_pct 1 (a 28x28 image passes unchanged) and no RandomResizedCrop; the DeiT presets use
-   * ImageNet's mean and std, crop_pct 0.875, bicubic, and RandomResizedCrop for training.
+   * The data config of a preset, as timm's {@code pretrained_cfg}. Every preset normalises with
+   * mean and std 0.5 per channel ({@code (v / 255 - 0.5) / 0.5}, the model's pixels as they always
+   * were), because the serving paths ({@code ImagePixels}) and the weights export use that too;
+   * ImageNet's statistics for DeiT wait until they read this config. {@code vit-tiny-fm}: crop_pct
+   * 1 (a 28x28 image passes unchanged), no RandomResizedCrop (its small shift augmentation stays).
+   * DeiT: crop_pct 0.875, bicubic, RandomResizedCrop for training.
    */
   public static DataConfig dataConfig(VitConfig c) {
-    boolean imagenet = c.channels() == 3 && !c.name().equals(VIT_TINY_FM.name());
+    boolean small = c.name().equals(VIT_TINY_FM.name());
     float[] half = new float[c.channels()];
     java.util.Arrays.fill(half, 0.5f);
     return new DataConfig(
         c.imageHeight(),
         c.imageWidth(),
         c.channels(),
-        imagenet ? IMAGENET_MEAN : half,
-        imagenet ? IMAGENET_STD : half,
-        imagenet ? 0.875 : 1.0,
+        half,
+        half,
+        small ? 1.0 : 0.875,
         DataConfig.Interpolation.BICUBIC,
-        imagenet);
+        !small);
   }
 
   /** The preset of that name; fails with a message listing the valid names. */

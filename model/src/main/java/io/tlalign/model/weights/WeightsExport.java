@@ -4,13 +4,16 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.tlalign.model.state.NamedTensor;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitPresets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -18,9 +21,8 @@ import java.util.Map;
  * pretrained-config fields) or for Hugging Face ({@code ViTConfig} of a {@code
  * ViTForImageClassification}).
  *
- * <p>The data config is this system's: pixels {@code (v / 255 - 0.5) / 0.5} (see {@code
- * ImagePixels}), so mean and std are 0.5 per channel; images arrive at the model's size, so
- * crop_pct is 1.0.
+ * <p>The data config is the preset's ({@link VitPresets#dataConfig}): mean, std, crop_pct and
+ * interpolation as the job's evaluation transform uses them.
  */
 public final class WeightsExport {
 
@@ -69,10 +71,11 @@ public final class WeightsExport {
     o.addProperty("architecture", "vit_tlalign_" + c.name().replace('-', '_'));
     o.addProperty("num_classes", c.numClasses());
     o.add("input_size", ints(c.channels(), c.imageHeight(), c.imageWidth()));
-    o.add("mean", halves(c.channels()));
-    o.add("std", halves(c.channels()));
-    o.addProperty("crop_pct", 1.0);
-    o.addProperty("interpolation", "bicubic");
+    DataConfig data = VitPresets.dataConfig(c);
+    o.add("mean", floats(data.mean()));
+    o.add("std", floats(data.std()));
+    o.addProperty("crop_pct", data.cropPct());
+    o.addProperty("interpolation", data.interpolation().name().toLowerCase(Locale.ROOT));
     o.addProperty("first_conv", "patch_embed.proj");
     o.addProperty("classifier", "head");
     JsonObject args = new JsonObject();
@@ -132,10 +135,10 @@ public final class WeightsExport {
     return a;
   }
 
-  private static JsonArray halves(int channels) {
+  private static JsonArray floats(float[] values) {
     JsonArray a = new JsonArray();
-    for (int i = 0; i < channels; i++) {
-      a.add(0.5);
+    for (float v : values) {
+      a.add((double) v);
     }
     return a;
   }
