@@ -33,7 +33,7 @@ for ((r = 1; r <= REPS; r++)); do
   for spec in "vit-tiny-fm 128 $VIT_STEPS" "deit-tiny 16 $DEIT_STEPS"; do
     read -r model batch steps <<<"$spec"
     for t in 1 2; do
-      args=(bench step --model "$model" --batch "$batch" --steps "$steps" --threads "$t")
+      args=(bench step --model "$model" --batch-size "$batch" --steps "$steps" --threads "$t")
       "$BEFORE" "${args[@]}" 2>/dev/null | grep -E '^(mode=|tlalign_over)' | tag "$r before $t $model"
       "$AFTER" "${args[@]}" 2>/dev/null | grep -E '^(mode=|tlalign_over|flops:|blas:)' | tag "$r after $t $model"
       if ((t == 1)); then

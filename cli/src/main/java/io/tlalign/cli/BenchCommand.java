@@ -56,10 +56,18 @@ final class BenchCommand implements Runnable {
     String model;
 
     @Option(
-        names = "--batch",
+        names = "--batch-size",
         defaultValue = "128",
         description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
+    @Option(names = "--batch", hidden = true, paramLabel = "N")
+    void batchAlias(Integer value) {
+      if (value != null) {
+        batch = value;
+      }
+    }
 
     @Option(
         names = "--steps",
@@ -104,7 +112,7 @@ final class BenchCommand implements Runnable {
                 + "\" is not a preset; pick one of "
                 + String.join(", ", VitPresets.names()));
       }
-      positive("--batch", batch, "--batch 128");
+      positive("--batch-size", batch, "--batch-size 128");
       positive("--steps", steps, "--steps 50");
       positive("--threads", threads, "--threads 1");
       if (warmup < 0) {
@@ -216,10 +224,18 @@ final class BenchCommand implements Runnable {
     int records;
 
     @Option(
-        names = "--batch",
+        names = "--batch-size",
         defaultValue = "128",
         description = "Images per batch (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
+    @Option(names = "--batch", hidden = true, paramLabel = "N")
+    void batchAlias(Integer value) {
+      if (value != null) {
+        batch = value;
+      }
+    }
 
     @Option(
         names = "--training-steps",
@@ -242,7 +258,7 @@ final class BenchCommand implements Runnable {
       for (var o :
           java.util.List.of(
               java.util.Map.entry("--records", records),
-              java.util.Map.entry("--batch", batch),
+              java.util.Map.entry("--batch-size", batch),
               java.util.Map.entry("--training-steps", trainingSteps))) {
         if (o.getValue() <= 0) {
           throw new CommandLine.ParameterException(
@@ -253,7 +269,7 @@ final class BenchCommand implements Runnable {
       if ((long) batch * (trainingSteps + 2) > Math.min(records, 60_000)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--batch "
+            "--batch-size "
                 + batch
                 + " x (--training-steps "
                 + trainingSteps
@@ -304,10 +320,18 @@ final class BenchCommand implements Runnable {
     int steps;
 
     @Option(
-        names = "--batch",
+        names = "--batch-size",
         defaultValue = "128",
         description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
+    @Option(names = "--batch", hidden = true, paramLabel = "N")
+    void batchAlias(Integer value) {
+      if (value != null) {
+        batch = value;
+      }
+    }
 
     @Option(
         names = "--report-every",
@@ -329,7 +353,7 @@ final class BenchCommand implements Runnable {
         fail("--steps must be > 0, got " + steps + "; try --steps 10000");
       }
       if (batch <= 0) {
-        fail("--batch must be > 0, got " + batch + "; try --batch 128");
+        fail("--batch-size must be > 0, got " + batch + "; try --batch-size 128");
       }
       if (reportEvery <= 0) {
         fail("--report-every must be > 0, got " + reportEvery + "; try --report-every 1000");
@@ -346,9 +370,9 @@ final class BenchCommand implements Runnable {
         fail(
             "--steps "
                 + steps
-                + " x --batch "
+                + " x --batch-size "
                 + batch
-                + " is more than 100,000,000 images to replay; lower --steps or --batch");
+                + " is more than 100,000,000 images to replay; lower --steps or --batch-size");
       }
       if (!java.nio.file.Files.isDirectory(data)) {
         fail(
@@ -404,10 +428,18 @@ final class BenchCommand implements Runnable {
     int images;
 
     @Option(
-        names = "--batch",
+        names = "--batch-size",
         defaultValue = "64",
         description = "Images per step and replica (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
+    @Option(names = "--batch", hidden = true, paramLabel = "N")
+    void batchAlias(Integer value) {
+      if (value != null) {
+        batch = value;
+      }
+    }
 
     @Option(
         names = "--every-steps",
@@ -464,7 +496,7 @@ final class BenchCommand implements Runnable {
       }
       if (images <= 0 || batch <= 0 || everySteps <= 0 || lagRounds < 0 || testImages <= 0) {
         fail(
-            "--images, --batch, --every-steps and --test-images must be > 0 and --lag-rounds >= 0;"
+            "--images, --batch-size, --every-steps and --test-images must be > 0 and --lag-rounds >= 0;"
                 + " try the defaults");
       }
       if (checkpointMs < 10) {

@@ -1,6 +1,8 @@
 package io.tlalign.cli;
 
+import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.local.demo.DemoRun;
+import io.tlalign.model.train.TargetMode;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,15 +42,15 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--steps",
       defaultValue = "" + DEFAULT_STEPS,
       description =
-          "Training steps; the replay holds exactly steps x batch images"
+          "Training steps; the replay holds exactly steps x batch-size images"
               + " (default: ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(
       names = "--mixing",
-      defaultValue = "tlalign",
-      description = "tlalign, cutmix or none (default: ${DEFAULT-VALUE}).")
-  String mixing;
+      converter = TargetModeConverter.class,
+      description = "tlalign, cutmix or none, any case (default: ${DEFAULT-VALUE}).")
+  TargetMode mixing = TlAlignOptions.MIXING.defaultValue();
 
   @Option(
       names = "--data",
@@ -64,19 +66,15 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--threads",
-      defaultValue = "1",
       description =
           "PyTorch intra-op threads of the training step; fixed for the run, so results repeat"
               + " (default: ${DEFAULT-VALUE}, as every command: 2 threads train 1.4-1.9x faster on"
               + " 2 idle cores but 1.6-4.4x slower than 1 when another process keeps a core busy;"
               + " see BENCHMARKS.md).")
-  int threads;
+  int threads = TlAlignOptions.INTRA_OP_THREADS.defaultValue();
 
-  @Option(
-      names = "--seed",
-      defaultValue = "0",
-      description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Option(names = "--seed", description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
+  long seed = TlAlignOptions.SEED.defaultValue();
 
   @Option(
       names = "--init-from",
@@ -99,10 +97,6 @@ public final class DemoCommand implements Callable<Integer> {
     if ((long) steps * recipe.batch > 50_000_000L) {
       fail("--steps " + steps + " is more than 50,000,000 images to replay; lower --steps");
     }
-    String m = mixing.trim().toLowerCase(Locale.ROOT);
-    if (!m.equals("tlalign") && !m.equals("cutmix") && !m.equals("none")) {
-      fail("--mixing \"" + mixing + "\" is not known; pick one of tlalign, cutmix, none");
-    }
     if (data != null && !Files.isDirectory(data)) {
       fail(
           "--data "
@@ -124,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
     DemoRun.Options options =
         new DemoRun.Options(
             steps,
-            m,
+            mixing,
             data,
             out,
             recipe.batch,

@@ -40,10 +40,18 @@ public final class ExampleMlCommand implements Callable<Integer> {
   int epochs;
 
   @Option(
-      names = "--batch",
+      names = "--batch-size",
       defaultValue = "64",
-      description = "Batch size (default: ${DEFAULT-VALUE}).")
+      description = "Images per step (default: ${DEFAULT-VALUE}).")
   int batch;
+
+  /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
+  @Option(names = "--batch", hidden = true, paramLabel = "N")
+  void batchAlias(Integer value) {
+    if (value != null) {
+      batch = value;
+    }
+  }
 
   @Option(
       names = "--data",

@@ -1,13 +1,14 @@
 package io.tlalign.cli;
 
+import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.local.experiment.ExperimentRun;
+import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.VitPresets;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,8 +29,6 @@ import picocli.CommandLine.Option;
     })
 public final class ExperimentCommand implements Callable<Integer> {
 
-  static final List<String> ALL_METHODS = List.of("none", "cutmix", "tlalign");
-
   @Option(
       names = "--seeds",
       defaultValue = "3",
@@ -42,11 +41,8 @@ public final class ExperimentCommand implements Callable<Integer> {
       description = "Epochs of the training split per run (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(
-      names = "--model",
-      defaultValue = "vit-tiny-fm",
-      description = "ViT preset (default: ${DEFAULT-VALUE}).")
-  String model;
+  @Option(names = "--model", description = "ViT preset (default: ${DEFAULT-VALUE}).")
+  String model = TlAlignOptions.MODEL.defaultValue();
 
   @Option(
       names = "--init-from",
@@ -60,8 +56,9 @@ public final class ExperimentCommand implements Callable<Integer> {
       names = "--methods",
       defaultValue = "none,cutmix,tlalign",
       split = ",",
-      description = "Methods to compare, in order (default: ${DEFAULT-VALUE}).")
-  List<String> methods;
+      converter = TargetModeConverter.class,
+      description = "Methods to compare, in order, any case (default: ${DEFAULT-VALUE}).")
+  List<TargetMode> methods;
 
   @Option(
       names = "--limit",
@@ -80,9 +77,8 @@ public final class ExperimentCommand implements Callable<Integer> {
 
   @Option(
       names = "--threads",
-      defaultValue = "1",
       description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}).")
-  int threads;
+  int threads = TlAlignOptions.INTRA_OP_THREADS.defaultValue();
 
   @Option(
       names = "--curve-images",
@@ -109,12 +105,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       fail("--model \"" + model + "\" is not a preset; try --model vit-tiny-fm");
     }
-    List<String> m = new ArrayList<>();
-    for (String s : methods) {
-      String t = s.trim().toLowerCase(Locale.ROOT);
-      if (!ALL_METHODS.contains(t)) {
-        fail("--methods has \"" + s + "\"; pick from none, cutmix, tlalign");
-      }
+    List<TargetMode> m = new ArrayList<>();
+    for (TargetMode t : methods) {
       if (m.contains(t)) {
         fail("--methods names \"" + t + "\" twice; name each method once");
       }

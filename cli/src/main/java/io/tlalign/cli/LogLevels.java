@@ -18,6 +18,18 @@ final class LogLevels {
     quiet("org.apache.flink.metrics.MetricGroup");
   }
 
+  /**
+   * Start-up warnings of a local Flink cluster and its Kafka clients that ask nothing of the user:
+   * no delegation tokens (none are used), no log file for the web UI, and DJL probing for a CUDA
+   * driver on a CPU machine. Kafka's "supplied but not used" warnings stay: they also catch a
+   * misspelled property in a --kafka-config file.
+   */
+  static void quietFrameworkStartupWarnings() {
+    quiet("org.apache.flink.runtime.security.token.DefaultDelegationTokenManager");
+    quiet("org.apache.flink.runtime.webmonitor.WebMonitorUtils");
+    quiet("ai.djl.util.cuda.CudaUtils");
+  }
+
   /** Sets {@code logger} to ERROR through log4j2, if that is the logging backend. */
   static void quiet(String logger) {
     if (System.getenv("TLALIGN_LOG_LEVEL") != null) {

@@ -43,6 +43,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    LogLevels.quietFrameworkStartupWarnings();
     System.exit(commandLine().execute(args));
   }
 }

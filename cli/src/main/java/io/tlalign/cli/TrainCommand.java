@@ -12,6 +12,7 @@ import io.tlalign.job.resume.ResumePlan;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.model.train.TargetMode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,8 +29,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./tlalign train}: runs the training job on a local Flink cluster, or submits it to one
- * with {@code --jobmanager}. Every option maps to a key of {@link TlAlignOptions}; {@code -D} sets
- * any Flink or tlalign key directly.
+ * with {@code --jobmanager}. Every option maps to a key of {@link TlAlignOptions} and takes its
+ * default from there; {@code -D} sets any Flink or tlalign key directly.
  */
 @Command(
     name = "train",
@@ -40,38 +41,36 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", required = true, description = "Kafka, host:port.")
   String bootstrapServers;
 
-  @Option(
-      names = "--model",
-      description = "Preset (default: ${DEFAULT-VALUE}).",
-      defaultValue = "vit-tiny-fm")
-  String model;
+  @Option(names = "--model", description = "Preset (default: ${DEFAULT-VALUE}).")
+  String model = TlAlignOptions.MODEL.defaultValue();
 
   @Option(
       names = "--mixing",
-      description = "tlalign, cutmix or none (default: ${DEFAULT-VALUE}).",
-      defaultValue = "tlalign")
-  String mixing;
+      converter = TargetModeConverter.class,
+      description = "tlalign, cutmix or none, any case (default: ${DEFAULT-VALUE}).")
+  TargetMode mixing = TlAlignOptions.MIXING.defaultValue();
 
-  @Option(names = "--batch-size", defaultValue = "128", description = "Images per step.")
-  int batchSize;
+  @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
+  int batchSize = TlAlignOptions.BATCH_SIZE.defaultValue();
 
-  @Option(names = "--seed", defaultValue = "0", description = "Job seed.")
-  long seed;
+  @Option(names = "--seed", description = "Job seed (default: ${DEFAULT-VALUE}).")
+  long seed = TlAlignOptions.SEED.defaultValue();
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate.")
-  double lr;
+  @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+  double lr = TlAlignOptions.LEARNING_RATE.defaultValue();
 
-  @Option(names = "--total-steps", defaultValue = "10000", description = "Schedule length.")
-  long totalSteps;
+  @Option(names = "--total-steps", description = "Schedule length (default: ${DEFAULT-VALUE}).")
+  long totalSteps = TlAlignOptions.TOTAL_STEPS.defaultValue();
 
-  @Option(names = "--warmup-steps", defaultValue = "200", description = "Warm-up steps.")
-  long warmupSteps;
+  @Option(names = "--warmup-steps", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
+  long warmupSteps = TlAlignOptions.WARMUP_STEPS.defaultValue();
 
   @Option(
       names = "--checkpoint-interval",
-      defaultValue = "30s",
-      description = "Checkpoint interval, e.g. 30s, 2min.")
-  String checkpointInterval;
+      description = "Checkpoint interval, e.g. 30s, 2min (default: ${DEFAULT-VALUE}).")
+  String checkpointInterval =
+      org.apache.flink.util.TimeUtils.formatWithHighestUnit(
+          TlAlignOptions.CHECKPOINT_INTERVAL.defaultValue());
 
   @Option(
       names = "--checkpoint-dir",

@@ -23,7 +23,7 @@ class BenchCommandTest {
 
   @Test
   void stepPrintsTheModelThreeModesAndTheRatioLast() {
-    int code = run("bench", "step", "--steps", "3", "--batch", "8");
+    int code = run("bench", "step", "--steps", "3", "--batch-size", "8");
     assertThat(code).as("stderr: %s", err).isZero();
     List<String> lines = out.toString().lines().toList();
     assertThat(lines)
@@ -87,9 +87,12 @@ class BenchCommandTest {
 
   @Test
   void aZeroBatchIsAUsageErrorNamingIt() {
-    int code = run("bench", "step", "--batch", "0");
+    int code = run("bench", "step", "--batch-size", "0");
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("--batch").contains("got 0").contains("try --batch");
+    assertThat(err.toString())
+        .contains("--batch-size")
+        .contains("got 0")
+        .contains("try --batch-size");
   }
 
   @Test
@@ -100,7 +103,7 @@ class BenchCommandTest {
             "pipeline",
             "--records",
             "3000",
-            "--batch",
+            "--batch-size",
             "64",
             "--training-steps",
             "2",

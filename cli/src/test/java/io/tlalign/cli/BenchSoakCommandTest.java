@@ -28,7 +28,7 @@ class BenchSoakCommandTest {
             "soak",
             "--steps",
             "20",
-            "--batch",
+            "--batch-size",
             "16",
             "--report-every",
             "10",

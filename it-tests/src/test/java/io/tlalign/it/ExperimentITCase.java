@@ -48,7 +48,7 @@ class ExperimentITCase {
             "1",
             "--limit",
             "" + STEPS * BATCH,
-            "--batch",
+            "--batch-size",
             "" + BATCH,
             "--curve-images",
             "500",

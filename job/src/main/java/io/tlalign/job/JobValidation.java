@@ -4,9 +4,11 @@ import io.tlalign.alignment.CutMixBoxSampler;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.VitPresets;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
@@ -30,7 +32,7 @@ public final class JobValidation {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(key(TlAlignOptions.MODEL) + ": " + e.getMessage(), e);
     }
-    TrainerSettings.targetMode(c.get(TlAlignOptions.MIXING));
+    mixing(c);
     positive(c, TlAlignOptions.BATCH_SIZE);
     positive(c, TlAlignOptions.NUM_CLASSES);
     positive(c, TlAlignOptions.METRICS_EVERY);
@@ -61,6 +63,18 @@ public final class JobValidation {
     }
     replicas(c);
     TrainerSettings.from(c).trainingConfig();
+  }
+
+  /** Flink parses the enum option; this names the key, the value and the accepted ones. */
+  private static void mixing(ReadableConfig c) {
+    try {
+      c.get(TlAlignOptions.MIXING);
+    } catch (IllegalArgumentException e) {
+      String raw =
+          c.get(ConfigOptions.key(key(TlAlignOptions.MIXING)).stringType().noDefaultValue());
+      throw new IllegalArgumentException(
+          key(TlAlignOptions.MIXING) + ": \"" + raw + "\" is not one of " + TargetMode.names(), e);
+    }
   }
 
   private static void replicas(ReadableConfig c) {

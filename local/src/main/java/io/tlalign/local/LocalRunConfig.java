@@ -1,6 +1,7 @@
 package io.tlalign.local;
 
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.model.train.TargetMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
@@ -20,7 +21,7 @@ import org.apache.flink.configuration.Configuration;
  * @param model the ViT preset
  */
 public record LocalRunConfig(
-    String mixing,
+    TargetMode mixing,
     int batch,
     double lr,
     long warmup,

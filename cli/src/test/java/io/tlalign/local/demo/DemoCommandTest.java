@@ -33,7 +33,7 @@ class DemoCommandTest {
   @Test
   void anUnknownMixingExitsTwoNamingTheValue() {
     assertThat(run("demo", "--mixing", "mixup")).isEqualTo(2);
-    assertThat(err.toString()).contains("\"mixup\"").contains("tlalign, cutmix, none");
+    assertThat(err.toString()).contains("\"mixup\"").contains("none, cutmix, tlalign");
   }
 
   @Test
@@ -47,8 +47,11 @@ class DemoCommandTest {
   void aBadLearningRateOrBatchExitsTwoNamingTheValue() {
     assertThat(run("demo", "--lr", "-0.5")).isEqualTo(2);
     assertThat(err.toString()).contains("--lr must be in (0, 1], got -0.5").contains("try --lr");
+    assertThat(run("demo", "--batch-size", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--batch-size must be in 1..4096, got 0");
+    // The old name still works, hidden.
     assertThat(run("demo", "--batch", "0")).isEqualTo(2);
-    assertThat(err.toString()).contains("--batch must be in 1..4096, got 0");
+    assertThat(err.toString()).contains("--batch-size must be in 1..4096, got 0");
   }
 
   @Test

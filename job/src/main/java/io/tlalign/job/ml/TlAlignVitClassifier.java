@@ -10,6 +10,7 @@ import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.records.TrainingImage;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.VitConfig;
 import java.io.IOException;
 import java.util.HashMap;
@@ -170,7 +171,7 @@ public class TlAlignVitClassifier
     Configuration conf = new Configuration();
     conf.set(TlAlignOptions.MODEL, getPreset());
     conf.set(TlAlignOptions.NUM_CLASSES, getNumClasses());
-    conf.set(TlAlignOptions.MIXING, getMixing());
+    conf.set(TlAlignOptions.MIXING, TargetMode.of(getMixing()));
     conf.set(TlAlignOptions.CUTMIX_ALPHA, getCutMixAlpha());
     conf.set(TlAlignOptions.LABEL_SMOOTHING, getLabelSmoothing());
     conf.set(TlAlignOptions.BATCH_SIZE, getBatchSize());

@@ -1,8 +1,11 @@
 package io.tlalign.job.ml;
 
+import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.model.servable.ParamRule;
 import io.tlalign.model.servable.TlAlignVitModelParams;
+import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.VitPresets;
+import java.util.Arrays;
 import org.apache.flink.ml.param.BooleanParam;
 import org.apache.flink.ml.param.DoubleParam;
 import org.apache.flink.ml.param.IntParam;
@@ -13,7 +16,8 @@ import org.apache.flink.ml.param.StringParam;
 /**
  * The parameters of {@link TlAlignVitClassifier}: the model's columns plus the training settings,
  * each mapped onto the streaming job's option of the same meaning ({@code TlAlignOptions}) so a fit
- * and a job with equal settings train alike. Defaults are the job's defaults.
+ * and a job with equal settings train alike. Defaults are read from the job's options; the model's
+ * own params (batch size, classes) keep theirs in the model module, checked equal by a test.
  */
 public interface TlAlignVitClassifierParams<T>
     extends TlAlignVitModelParams<T>, HasLabelCol<T>, HasIdCol<T> {
@@ -22,42 +26,43 @@ public interface TlAlignVitClassifierParams<T>
       new StringParam(
           "preset",
           "ViT preset: " + String.join(", ", VitPresets.names()) + ".",
-          "vit-tiny-fm",
+          TlAlignOptions.MODEL.defaultValue(),
           ParamRule.oneOf(VitPresets.names().toArray(String[]::new)));
 
   Param<String> MIXING =
       new StringParam(
           "mixing",
           "Target: tlalign (aligned token labels), cutmix (area lambda) or none (no mixing).",
-          "tlalign",
-          ParamRule.oneOf("none", "cutmix", "tlalign"));
+          TlAlignOptions.MIXING.defaultValue().toString(),
+          ParamRule.oneOf(
+              Arrays.stream(TargetMode.values()).map(TargetMode::toString).toArray(String[]::new)));
 
   Param<Double> CUTMIX_ALPHA =
       new DoubleParam(
           "cutMixAlpha",
           "CutMix's lambda ~ Beta(alpha, alpha).",
-          1.0,
+          TlAlignOptions.CUTMIX_ALPHA.defaultValue(),
           ParamRule.greaterThan(0, ", e.g. 1.0"));
 
   Param<Double> LABEL_SMOOTHING =
       new DoubleParam(
           "labelSmoothing",
           "Label smoothing s: every class gets s/K, the true class 1 - s + s/K.",
-          0.1,
+          TlAlignOptions.LABEL_SMOOTHING.defaultValue(),
           ParamRule.inHalfOpen(0, 1, ", e.g. 0.1"));
 
   Param<Double> LEARNING_RATE =
       new DoubleParam(
           "learningRate",
           "Peak learning rate of AdamW's warm-up and cosine schedule.",
-          1e-3,
+          TlAlignOptions.LEARNING_RATE.defaultValue(),
           ParamRule.greaterThan(0, ", e.g. 0.001"));
 
   Param<Long> WARMUP_STEPS =
       new LongParam(
           "warmupSteps",
           "Linear warm-up steps at the start of the schedule.",
-          200L,
+          TlAlignOptions.WARMUP_STEPS.defaultValue(),
           ParamRule.atLeast(0, ", e.g. 200"));
 
   Param<Integer> EPOCHS =
@@ -71,14 +76,14 @@ public interface TlAlignVitClassifierParams<T>
       new LongParam(
           "seed",
           "Seeds the initial parameters, the augmentation, the CutMix draws and the epoch orders.",
-          0L,
+          TlAlignOptions.SEED.defaultValue(),
           ParamRule.notNull());
 
   Param<Boolean> AUGMENT =
       new BooleanParam(
           "augment",
           "Random shift and horizontal flip, seeded per image, as in the streaming job.",
-          true,
+          TlAlignOptions.AUGMENT.defaultValue(),
           ParamRule.notNull());
 
   default String getPreset() {

@@ -2,6 +2,7 @@ package io.tlalign.job.settings;
 
 import static org.apache.flink.configuration.ConfigOptions.key;
 
+import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.DataConfig;
 import io.tlalign.schemas.Topics;
 import java.time.Duration;
@@ -112,12 +113,13 @@ public final class TlAlignOptions {
           .defaultValue(10)
           .withDescription("K; a label outside [0, K) is dead-lettered.");
 
-  public static final ConfigOption<String> MIXING =
+  public static final ConfigOption<TargetMode> MIXING =
       key("tlalign.mixing")
-          .stringType()
-          .defaultValue("tlalign")
+          .enumType(TargetMode.class)
+          .defaultValue(TargetMode.TLALIGN)
           .withDescription(
-              "Target: tlalign (aligned token labels), cutmix (area lambda) or none (no mixing).");
+              "Target: tlalign (aligned token labels), cutmix (area lambda) or none (no mixing);"
+                  + " any case.");
 
   public static final ConfigOption<Double> CUTMIX_ALPHA =
       key("tlalign.cutmix.alpha")

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.apache.flink.configuration.ReadableConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,21 +50,12 @@ public record TrainerSettings(
         c.get(TlAlignOptions.LEARNING_RATE),
         c.get(TlAlignOptions.WARMUP_STEPS),
         c.get(TlAlignOptions.TOTAL_STEPS),
-        targetMode(c.get(TlAlignOptions.MIXING)),
+        c.get(TlAlignOptions.MIXING),
         c.get(TlAlignOptions.LABEL_SMOOTHING),
         c.get(TlAlignOptions.INTRA_OP_THREADS),
         c.get(TlAlignOptions.LEDGER),
         c.get(TlAlignOptions.METRICS_EVERY),
         c.getOptional(TlAlignOptions.INIT_FROM).filter(s -> !s.isBlank()).orElse(null));
-  }
-
-  public static TargetMode targetMode(String mixing) {
-    try {
-      return TargetMode.valueOf(mixing.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "mixing \"" + mixing + "\" is not one of tlalign, cutmix, none", e);
-    }
   }
 
   public VitConfig model() {

@@ -21,7 +21,7 @@ class TlAlignVitParamsTest {
     TlAlignVitClassifier c = new TlAlignVitClassifier();
     assertThat(c.getPreset()).isEqualTo(TlAlignOptions.MODEL.defaultValue());
     assertThat(c.getNumClasses()).isEqualTo(TlAlignOptions.NUM_CLASSES.defaultValue());
-    assertThat(c.getMixing()).isEqualTo(TlAlignOptions.MIXING.defaultValue());
+    assertThat(c.getMixing()).isEqualTo(TlAlignOptions.MIXING.defaultValue().toString());
     assertThat(c.getCutMixAlpha()).isEqualTo(TlAlignOptions.CUTMIX_ALPHA.defaultValue());
     assertThat(c.getLabelSmoothing()).isEqualTo(TlAlignOptions.LABEL_SMOOTHING.defaultValue());
     assertThat(c.getBatchSize()).isEqualTo(TlAlignOptions.BATCH_SIZE.defaultValue());

@@ -78,7 +78,7 @@ public final class DemoReport {
     row(b, "Kafka", "local KRaft broker, child process, temp folder (deleted at the end)");
     row(b, "Flink", "local cluster in the demo's JVM, bounded job");
     row(b, "Model", f.conf().get(TlAlignOptions.MODEL));
-    row(b, "Mixing", f.conf().get(TlAlignOptions.MIXING));
+    row(b, "Mixing", f.conf().get(TlAlignOptions.MIXING).toString());
     row(b, "Batch", Integer.toString(f.conf().get(TlAlignOptions.BATCH_SIZE)));
     row(
         b,

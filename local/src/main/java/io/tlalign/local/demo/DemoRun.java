@@ -7,6 +7,7 @@ import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
 import io.tlalign.local.TestSet;
 import io.tlalign.model.eval.EvalResult;
+import io.tlalign.model.train.TargetMode;
 import io.tlalign.schemas.ModelRef;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,7 +31,7 @@ public final class DemoRun {
   /** What to run. */
   public record Options(
       int steps,
-      String mixing,
+      TargetMode mixing,
       Path dataFlag,
       Path outDir,
       int batch,

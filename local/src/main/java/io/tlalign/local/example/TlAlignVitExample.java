@@ -7,6 +7,7 @@ import io.tlalign.datasets.Split;
 import io.tlalign.job.ml.TlAlignVitClassifier;
 import io.tlalign.job.ml.TlAlignVitModel;
 import io.tlalign.model.servable.TlAlignVitModelServable;
+import io.tlalign.model.train.TargetMode;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ public final class TlAlignVitExample {
     long t0 = System.nanoTime();
     TlAlignVitModel model =
         new TlAlignVitClassifier()
-            .setMixing("tlalign")
+            .setMixing(TargetMode.TLALIGN.toString())
             .setBatchSize(o.batch())
             .setEpochs(o.epochs())
             .setLearningRate(2e-3)

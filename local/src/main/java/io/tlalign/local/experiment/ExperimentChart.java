@@ -1,6 +1,7 @@
 package io.tlalign.local.experiment;
 
 import io.tlalign.local.AccuracyCurve;
+import io.tlalign.model.train.TargetMode;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -124,7 +125,7 @@ public final class ExperimentChart {
   static XYChart histogram(ExperimentRun.Result result) {
     List<Float> values = new ArrayList<>();
     for (RunResult r : result.runs()) {
-      if (r.method().equals("tlalign")) {
+      if (r.method().equals(TargetMode.TLALIGN.toString())) {
         for (float v : r.shareMinusLambda()) {
           values.add(v);
         }

@@ -1,5 +1,6 @@
 package io.tlalign.local.experiment;
 
+import io.tlalign.model.train.TargetMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,7 +131,7 @@ public final class ExperimentReport {
   static String alignment(ExperimentRun.Result result) {
     List<Double> d = new ArrayList<>();
     for (RunResult r : result.runs()) {
-      if (r.method().equals("tlalign")) {
+      if (r.method().equals(TargetMode.TLALIGN.toString())) {
         for (float v : r.shareMinusLambda()) {
           d.add((double) v);
         }

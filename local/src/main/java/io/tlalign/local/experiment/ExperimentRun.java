@@ -8,6 +8,7 @@ import io.tlalign.local.TestSet;
 import io.tlalign.local.demo.DemoData;
 import io.tlalign.local.demo.DemoRun;
 import io.tlalign.local.demo.ScoredRun;
+import io.tlalign.model.train.TargetMode;
 import io.tlalign.schemas.TrainingMetric;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -27,7 +29,7 @@ public final class ExperimentRun {
 
   /** What to run. */
   public record Options(
-      List<String> methods,
+      List<TargetMode> methods,
       int seeds,
       int epochs,
       long limit,
@@ -102,12 +104,12 @@ public final class ExperimentRun {
           Locale.ROOT,
           "experiment: %d runs (%s x %d seeds) of %d steps of %d images%n",
           options.methods().size() * options.seeds(),
-          String.join(", ", options.methods()),
+          options.methods().stream().map(TargetMode::toString).collect(Collectors.joining(", ")),
           options.seeds(),
           steps,
           options.batch());
       for (int seed = 0; seed < options.seeds(); seed++) {
-        for (String method : options.methods()) {
+        for (TargetMode method : options.methods()) {
           runs.add(runOne(stack, testSet, method, seed, steps, log));
         }
       }
@@ -130,7 +132,7 @@ public final class ExperimentRun {
   }
 
   private RunResult runOne(
-      LocalStack stack, TestSet testSet, String method, long seed, long steps, PrintStream log)
+      LocalStack stack, TestSet testSet, TargetMode method, long seed, long steps, PrintStream log)
       throws Exception {
     String tag = method + "-s" + seed;
     Configuration conf =
@@ -172,7 +174,7 @@ public final class ExperimentRun {
         outcome.trainingWall().toMillis() / 1000.0,
         outcome.meanImagesPerSecond());
     return new RunResult(
-        method,
+        method.toString(),
         seed,
         accuracy,
         scored.curve(),

@@ -2,6 +2,7 @@ package io.tlalign.local.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.model.train.TargetMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,7 @@ class ExperimentReportTest {
     ExperimentRun.Result r = ExperimentChartTest.knownResult(dir);
     ExperimentRun.Options o =
         new ExperimentRun.Options(
-            List.of("none", "cutmix", "tlalign"),
+            List.of(TargetMode.NONE, TargetMode.CUTMIX, TargetMode.TLALIGN),
             3,
             3,
             0,
