@@ -55,11 +55,8 @@ final class BenchCommand implements Runnable {
         description = "ViT preset (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(
-        names = "--batch-size",
-        defaultValue = "128",
-        description = "Images per step (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch = 128; // a field default, not defaultValue: picocli would apply that after --batch
 
     /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
     @Option(names = "--batch", hidden = true, paramLabel = "N")
@@ -223,11 +220,8 @@ final class BenchCommand implements Runnable {
         description = "Records to push through (default: ${DEFAULT-VALUE}).")
     int records;
 
-    @Option(
-        names = "--batch-size",
-        defaultValue = "128",
-        description = "Images per batch (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch-size", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    int batch = 128; // a field default, not defaultValue: picocli would apply that after --batch
 
     /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
     @Option(names = "--batch", hidden = true, paramLabel = "N")
@@ -319,11 +313,8 @@ final class BenchCommand implements Runnable {
         description = "Training steps to run (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(
-        names = "--batch-size",
-        defaultValue = "128",
-        description = "Images per step (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch = 128; // a field default, not defaultValue: picocli would apply that after --batch
 
     /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
     @Option(names = "--batch", hidden = true, paramLabel = "N")
@@ -429,9 +420,8 @@ final class BenchCommand implements Runnable {
 
     @Option(
         names = "--batch-size",
-        defaultValue = "64",
         description = "Images per step and replica (default: ${DEFAULT-VALUE}).")
-    int batch;
+    int batch = 64; // a field default, not defaultValue: picocli would apply that after --batch
 
     /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
     @Option(names = "--batch", hidden = true, paramLabel = "N")

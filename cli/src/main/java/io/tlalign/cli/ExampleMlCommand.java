@@ -39,11 +39,8 @@ public final class ExampleMlCommand implements Callable<Integer> {
       description = "Epochs (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(
-      names = "--batch-size",
-      defaultValue = "64",
-      description = "Images per step (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
+  int batch = 64; // a field default, not defaultValue: picocli would apply that after --batch
 
   /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
   @Option(names = "--batch", hidden = true, paramLabel = "N")

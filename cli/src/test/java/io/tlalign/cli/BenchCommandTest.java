@@ -48,6 +48,8 @@ class BenchCommandTest {
     assertThat(code).as("stderr: %s", err).isZero();
     List<String> lines = out.toString().lines().toList();
     assertThat(lines.get(0)).matches("blas: blas=(mkl-vendor-fix|default|mkl-generic) \\(.*\\)");
+    // --batch, the old name of --batch-size, sets the batch.
+    assertThat(lines).anyMatch(l -> l.startsWith("config: ") && l.contains(" batch=8 "));
     String flops = lines.stream().filter(l -> l.startsWith("flops: ")).findFirst().orElseThrow();
     // vit-tiny-fm: 3 x 2 x 7,886,464 multiply-adds per image (VitFlopsTest counts them by hand).
     assertThat(flops).startsWith("flops: training_gflop_per_image=0.0473 (3 x forward 0.0158)");

@@ -49,7 +49,7 @@ class DemoCommandTest {
     assertThat(err.toString()).contains("--lr must be in (0, 1], got -0.5").contains("try --lr");
     assertThat(run("demo", "--batch-size", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("--batch-size must be in 1..4096, got 0");
-    // The old name still works, hidden.
+    // The old name still works.
     assertThat(run("demo", "--batch", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("--batch-size must be in 1..4096, got 0");
   }
