@@ -52,10 +52,15 @@ public final class SchemaStore implements org.apache.avro.message.SchemaStore {
 
   /**
    * Earlier writer schemas, as classpath resources: {@code TrainingMetric-v1} is the metric before
-   * it carried per-image aligned shares; a job upgraded past it still reads the old metrics.
+   * it carried per-image aligned shares, {@code TrainingMetric-v2} before it carried the replica,
+   * round and round latency, {@code ModelRef-v1} the pointer before it carried the consensus round;
+   * a job upgraded past them still reads the records they wrote.
    */
   public static final java.util.List<String> HISTORY =
-      java.util.List.of("/io/tlalign/schemas/history/TrainingMetric-v1.avsc");
+      java.util.List.of(
+          "/io/tlalign/schemas/history/TrainingMetric-v1.avsc",
+          "/io/tlalign/schemas/history/TrainingMetric-v2.avsc",
+          "/io/tlalign/schemas/history/ModelRef-v1.avsc");
 
   private static Schema historic(String resource) {
     try (java.io.InputStream in = SchemaStore.class.getResourceAsStream(resource)) {

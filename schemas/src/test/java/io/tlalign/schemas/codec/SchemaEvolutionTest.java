@@ -64,6 +64,76 @@ class SchemaEvolutionTest {
     assertThat(decoded.getTime()).isEqualTo(m.getTime());
   }
 
+  /** Bytes of {@code current} as a writer on the historic schema {@code resource} writes them. */
+  private static byte[] asHistoricWriter(
+      String resource, org.apache.avro.specific.SpecificRecord current) throws Exception {
+    Schema old;
+    try (var in = SchemaStore.class.getResourceAsStream(resource)) {
+      old = new Schema.Parser().parse(in);
+    }
+    GenericRecord record = new GenericData.Record(old);
+    for (Schema.Field f : old.getFields()) {
+      Object v = current.get(current.getSchema().getField(f.name()).pos());
+      record.put(f.name(), v instanceof java.time.Instant t ? t.toEpochMilli() : v);
+    }
+    return AvroRecordCodec.generic(old, SchemaStore.empty()).encode(record);
+  }
+
+  @Test
+  void metricsWrittenBeforeTheReplicaFieldsDecodeWithThemNull() throws Exception {
+    String v2 = "/io/tlalign/schemas/history/TrainingMetric-v2.avsc";
+    assertThat(SchemaStore.HISTORY).contains(v2);
+    TrainingMetric m =
+        TrainingMetric.newBuilder(TestRecords.metric())
+            .setAlignedSharesA(java.util.List.of(0.25f, 0.75f))
+            .build();
+
+    TrainingMetric decoded = AvroRecordCodec.forTrainingMetric().decode(asHistoricWriter(v2, m));
+
+    assertThat(decoded.getReplica()).isNull();
+    assertThat(decoded.getReplicas()).isNull();
+    assertThat(decoded.getRound()).isNull();
+    assertThat(decoded.getRoundLatencyMs()).isNull();
+    assertThat(decoded.getAlignedSharesA()).containsExactly(0.25f, 0.75f);
+    assertThat(decoded.getLoss()).isEqualTo(m.getLoss());
+  }
+
+  @Test
+  void aReplicasMetricKeepsItsReplicaRoundAndLatency() throws Exception {
+    TrainingMetric m =
+        TrainingMetric.newBuilder(TestRecords.metric())
+            .setReplica(1)
+            .setReplicas(2)
+            .setRound(17L)
+            .setRoundLatencyMs(1250.0)
+            .build();
+
+    TrainingMetric decoded =
+        AvroRecordCodec.forTrainingMetric().decode(AvroRecordCodec.forTrainingMetric().encode(m));
+
+    assertThat(decoded).isEqualTo(m);
+    assertThat(decoded.getReplica()).isEqualTo(1);
+    assertThat(decoded.getRound()).isEqualTo(17L);
+  }
+
+  @Test
+  void modelRefsWrittenBeforeTheRoundDecodeWithItNullAndNewOnesKeepIt() throws Exception {
+    String v1 = "/io/tlalign/schemas/history/ModelRef-v1.avsc";
+    assertThat(SchemaStore.HISTORY).contains(v1);
+    io.tlalign.schemas.ModelRef ref = TestRecords.modelRef();
+
+    io.tlalign.schemas.ModelRef old =
+        AvroRecordCodec.forModelRef().decode(asHistoricWriter(v1, ref));
+    io.tlalign.schemas.ModelRef consensus =
+        io.tlalign.schemas.ModelRef.newBuilder(ref).setRound(140L).build();
+    io.tlalign.schemas.ModelRef back =
+        AvroRecordCodec.forModelRef().decode(AvroRecordCodec.forModelRef().encode(consensus));
+
+    assertThat(old.getRound()).isNull();
+    assertThat(old.getSha256()).isEqualTo(ref.getSha256());
+    assertThat(back.getRound()).isEqualTo(140L);
+  }
+
   @Test
   void theOldSchemaReallyIsADifferentWriter() {
     assertThat(SchemaStore.fingerprint(OLD_WRITER))
