@@ -83,7 +83,8 @@ public final class JobValidation {
       return;
     }
     positive(c, TlAlignOptions.SYNC_EVERY_STEPS);
-    io.tlalign.job.sync.SyncSettings.applyMode(c.get(TlAlignOptions.SYNC_APPLY));
+    io.tlalign.job.sync.SyncSettings.from(
+        c); // the rule, and what it needs of K, S and the outer step
     positive(c, TlAlignOptions.SYNC_CHUNK_BYTES);
     if (c.get(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS) < 0) {
       throw new IllegalArgumentException(

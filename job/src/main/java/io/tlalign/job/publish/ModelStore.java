@@ -23,6 +23,12 @@ public final class ModelStore {
 
   public static final String FORMAT = "tlalign-state/" + TrainingStateFormat.VERSION;
 
+  /**
+   * Metadata key of a published state that is the replicas' consensus: the sync round whose average
+   * it is. It becomes the {@link ModelRef}'s {@code round}.
+   */
+  public static final String META_SYNC_ROUND = "tlalign.sync.round";
+
   private final Path folder;
 
   public ModelStore(String folderUri) {
@@ -46,7 +52,14 @@ public final class ModelStore {
         .setSha256(HexFormat.of().formatHex(sha.digest()))
         .setFormat(FORMAT)
         .setTime(Instant.now())
+        .setRound(syncRound(state))
         .build();
+  }
+
+  /** The consensus round a state carries, or null for a single trainer's. */
+  private static Long syncRound(TrainingState state) {
+    String round = state.metadata().get(META_SYNC_ROUND);
+    return round == null ? null : Long.valueOf(round);
   }
 
   /** Reads the model a pointer names, refusing it if its bytes do not match the pointer's hash. */

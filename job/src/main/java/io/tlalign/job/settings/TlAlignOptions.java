@@ -320,7 +320,8 @@ public final class TlAlignOptions {
           .defaultValue(1)
           .withDescription(
               "Training replicas P (one per GPU task manager). Batch b goes to replica b mod P;"
-                  + " every tlalign.sync.every-steps local steps the replicas exchange parameters"
+                  + " every tlalign.sync.every-steps local steps the replicas exchange parameters,"
+                  + " updates or gradients (tlalign.sync.apply)"
                   + " through tlalign.sync.topic. 1 = one trainer, no sync topic.");
 
   public static final ConfigOption<String> SYNC_TOPIC =
@@ -359,10 +360,32 @@ public final class TlAlignOptions {
           .stringType()
           .defaultValue("replace")
           .withDescription(
-              "How a round's average applies: replace (the parameters become the average; all"
-                  + " replicas identical after each round, but the S x K local steps since the"
-                  + " round are dropped) or delta (parameters + average - own contribution: keeps"
-                  + " those steps, replicas differ by them). The final round always replaces.");
+              "What a round carries and how its average applies: replace (parameters; they become"
+                  + " the average, all replicas identical after each round, but the S x K local"
+                  + " steps since the round are dropped), delta (parameters + average - own"
+                  + " contribution: keeps those steps, replicas differ by them), updates (the"
+                  + " update since the previous round; the consensus takes an outer optimizer step"
+                  + " on the averaged update, tlalign.sync.outer-lr and outer-momentum, and each"
+                  + " replica swaps its own update for it) or gradients (K = 1, S = 0: every step's"
+                  + " gradients are averaged and every replica applies the same AdamW step, as one"
+                  + " trainer of batch P x b; one checkpoint per step). The final round always"
+                  + " replaces.");
+
+  public static final ConfigOption<Double> SYNC_OUTER_LR =
+      key("tlalign.sync.outer-lr")
+          .doubleType()
+          .defaultValue(1.0)
+          .withDescription(
+              "With tlalign.sync.apply=updates: the outer learning rate on the averaged update"
+                  + " (1 with momentum 0 = plain averaging of the updates; DiLoCo: 0.7).");
+
+  public static final ConfigOption<Double> SYNC_OUTER_MOMENTUM =
+      key("tlalign.sync.outer-momentum")
+          .doubleType()
+          .defaultValue(0.0)
+          .withDescription(
+              "With tlalign.sync.apply=updates: the outer optimizer's Nesterov momentum, in [0, 1)"
+                  + " (DiLoCo: 0.9). Its buffer is part of every replica's checkpointed state.");
 
   public static final ConfigOption<Boolean> SYNC_AVERAGE_MOMENTS =
       key("tlalign.sync.average-moments")

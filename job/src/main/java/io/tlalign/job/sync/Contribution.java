@@ -3,22 +3,33 @@ package io.tlalign.job.sync;
 import io.tlalign.model.state.OptimizerState;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.model.train.LocalGradients;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one replica sends for one round: its training state without the optimizer moments (or with
- * them, when moments are averaged too), encoded by {@link TrainingStateFormat} and cut into {@link
- * SyncChunk} messages.
+ * What one replica sends for one round, as a {@link TrainingState} encoded by {@link
+ * TrainingStateFormat} and cut into {@link SyncChunk} messages: its parameters without the
+ * optimizer moments (or with them, when moments are averaged too), its update since its previous
+ * contribution, or one step's gradients. The {@link PayloadKind} is in the payload's metadata.
  */
 public final class Contribution {
 
   private Contribution() {}
 
+  /** Metadata key of a gradients payload: the batch size, its weight in the average. */
+  public static final String META_BATCH_SIZE = "tlalign.sync.batch-size";
+
   /** The part of {@code state} that is averaged: parameters, and moments if asked. */
   public static TrainingState payloadOf(TrainingState state, boolean withMoments) {
+    return payloadOf(state, withMoments, PayloadKind.PARAMETERS);
+  }
+
+  /** {@code state}'s tensors (and moments if asked) as a payload of {@code kind}. */
+  public static TrainingState payloadOf(
+      TrainingState state, boolean withMoments, PayloadKind kind) {
     OptimizerState optimizer =
         withMoments
             ? state.optimizer()
@@ -29,6 +40,22 @@ public final class Contribution {
         .setParameters(state.parameters())
         .optRefusedSteps(state.refusedSteps())
         .optOptimizer(optimizer)
+        .optMetadata(PayloadKind.KEY, kind.label())
+        .build();
+  }
+
+  /**
+   * One step's gradients as a payload: no tensors when the loss was not finite (every replica then
+   * refuses the step), the batch size as their weight.
+   */
+  public static TrainingState gradientsOf(String preset, long step, LocalGradients local) {
+    return TrainingState.builder()
+        .setPreset(preset)
+        .setStep(step)
+        .setParameters(local.finite() ? local.gradients() : List.of())
+        .optOptimizer(new OptimizerState(step, List.of(), List.of()))
+        .optMetadata(PayloadKind.KEY, PayloadKind.GRADIENTS.label())
+        .optMetadata(META_BATCH_SIZE, Integer.toString(local.batchSize()))
         .build();
   }
 

@@ -36,6 +36,57 @@ public final class ReplicaAverage {
         mean(contributions.stream().map(TrainingState::secondMoments).toList()));
   }
 
+  /**
+   * The gradients of one step over all replicas' batches: each replica's gradients weighted by its
+   * batch size over the round's total, summed in replica order. Equal batches give weights of 1/P;
+   * for P = 2 that is exactly (g_0 + g_1) / 2. Null when a replica sent none (its loss was not
+   * finite), so that every replica refuses the step, as one trainer of the whole batch would.
+   */
+  public static List<NamedTensor> gradients(List<TrainingState> contributions) {
+    long total = 0;
+    for (TrainingState c : contributions) {
+      if (c.parameters().isEmpty()) {
+        return null;
+      }
+      total += batchSize(c);
+    }
+    List<NamedTensor> first = contributions.get(0).parameters();
+    List<NamedTensor> out = new ArrayList<>(first.size());
+    for (int t = 0; t < first.size(); t++) {
+      NamedTensor layout = first.get(t);
+      float[] sum = new float[layout.data().length];
+      for (int r = 0; r < contributions.size(); r++) {
+        List<NamedTensor> other = contributions.get(r).parameters();
+        if (other.size() != first.size() || !other.get(t).sameLayout(layout)) {
+          throw new IllegalArgumentException(
+              "replica "
+                  + r
+                  + " sent gradient "
+                  + (t < other.size() ? other.get(t) : "no tensor " + t)
+                  + " where replica 0 sent "
+                  + layout
+                  + "; all replicas must train the same model");
+        }
+        float w = (float) ((double) batchSize(contributions.get(r)) / total);
+        float[] d = other.get(t).data();
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += w * d[i];
+        }
+      }
+      out.add(new NamedTensor(layout.name(), layout.shape(), sum));
+    }
+    return out;
+  }
+
+  private static int batchSize(TrainingState gradients) {
+    String b = gradients.metadata().get(Contribution.META_BATCH_SIZE);
+    if (b == null) {
+      throw new IllegalArgumentException(
+          "a gradients contribution without " + Contribution.META_BATCH_SIZE);
+    }
+    return Integer.parseInt(b);
+  }
+
   /** {@code (current - own) + average} per element: the average plus the steps since the round. */
   public static List<NamedTensor> shift(
       List<NamedTensor> current, List<NamedTensor> own, List<NamedTensor> average) {

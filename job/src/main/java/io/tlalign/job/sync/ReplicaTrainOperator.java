@@ -13,9 +13,11 @@ import io.tlalign.job.train.RestoreSubject;
 import io.tlalign.job.train.StepOutcome;
 import io.tlalign.job.train.TrainingCore;
 import io.tlalign.model.state.CorruptTrainingStateException;
+import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.OptimizerState;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.model.train.LocalGradients;
 import io.tlalign.model.train.StepResult;
 import io.tlalign.schemas.TrainingMetric;
 import java.util.ArrayDeque;
@@ -44,12 +46,25 @@ import org.slf4j.LoggerFactory;
  * One data-parallel training replica: trains its share of the batches (input 1) and keeps in step
  * with the other replicas through the sync topic (input 2, every replica reads every message).
  *
- * <p>Every K local steps the replica publishes its parameters as round q = step / K (side output
- * {@link #SYNC}, written transactionally). Right after publishing round q it replaces its
- * parameters with the average of round q - S, summed in replica order; if that average is not
- * complete yet, it buffers its input until it is. Where the average applies depends only on step
+ * <p>Every K local steps the replica publishes its contribution as round q = step / K (side output
+ * {@link #SYNC}, written transactionally): its parameters, or under {@link SyncRule#UPDATES} its
+ * update since its previous contribution. Right after publishing round q it applies round q - S by
+ * its {@link SyncRule} (see {@link Consensus}), summed in replica order; if that round is not
+ * complete yet, it buffers its input until it is. Where a round applies depends only on step
  * counts, never on when messages arrive, so runs are reproducible bit for bit. Optimizer moments
  * stay local unless {@link SyncSettings#averageMoments()}.
+ *
+ * <p>Under {@link SyncRule#GRADIENTS} (K = 1, S = 0) the replica's q-th batch is round q: it runs
+ * the forward and backward passes, publishes the gradients, waits for the round, and applies the
+ * batch-size-weighted average of all replicas' gradients with the same clipping and AdamW step as
+ * every other replica, so P replicas of batch b train as one trainer of batch P x b on the same
+ * samples. A replica whose input ends keeps applying the rounds the others still publish, so all
+ * end equal. A round becomes visible only when the checkpoint after it commits, so this rule takes
+ * one checkpoint per step.
+ *
+ * <p>Every replica reports its own metrics (its loss and images/s, its replica index, the last
+ * round it applied and that round's latency); replica 0 publishes the consensus, the average of the
+ * last applied round, with that round in the model's {@code ModelRef}.
  *
  * <p>At the end of a bounded input a replica publishes its final parameters and applies their
  * average, so all replicas end with the same parameters. A round that some replica ended before
@@ -98,6 +113,21 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       new ListStateDescriptor<>(
           "tlalign-replica-sync-messages", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
+  static final ListStateDescriptor<byte[]> CONSENSUS_CHUNKS =
+      new ListStateDescriptor<>(
+          "tlalign-replica-consensus-chunks",
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  static final ListStateDescriptor<byte[]> ANCHOR_CHUNKS =
+      new ListStateDescriptor<>(
+          "tlalign-replica-anchor-chunks", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  static final ListStateDescriptor<byte[]> OUTER_MOMENTUM_CHUNKS =
+      new ListStateDescriptor<>(
+          "tlalign-replica-outer-momentum-chunks",
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  static final ListStateDescriptor<PendingStep> PENDING =
+      new ListStateDescriptor<>(
+          "tlalign-replica-pending-step", TypeInformation.of(PendingStep.class));
+
   /** A POJO type (a Java record, serialized by field name), never a Kryo generic type. */
   static final TypeInformation<ReplicaProgress> PROGRESS_TYPE =
       TypeInformation.of(ReplicaProgress.class);
@@ -125,6 +155,8 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private transient ListState<byte[]> syncMessagesState;
   private transient ListState<ReplicaProgress> progressState;
   private transient ListState<Long> legacyProgressState;
+  private transient List<ListState<byte[]>> consensusStates;
+  private transient ListState<PendingStep> pendingState;
 
   private transient int replica;
   private transient TrainingState restored;
@@ -137,6 +169,10 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private transient boolean inputEnded;
   private transient boolean finalPublished;
   private transient boolean finalApplied;
+  private transient Consensus consensus;
+  private transient List<TrainingState> restoredConsensus;
+  private transient PendingStep pending;
+  private transient Double lastRoundLatencyMs;
 
   private transient ListAccumulator<String> syncLedgerAccumulator;
   private transient ListAccumulator<Long> roundLatency;
@@ -165,6 +201,12 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     syncMessagesState = store.getListState(SYNC_MESSAGES);
     progressState = store.getListState(PROGRESS);
     legacyProgressState = store.getListState(LEGACY_PROGRESS);
+    consensusStates =
+        List.of(
+            store.getListState(CONSENSUS_CHUNKS),
+            store.getListState(ANCHOR_CHUNKS),
+            store.getListState(OUTER_MOMENTUM_CHUNKS));
+    pendingState = store.getListState(PENDING);
     replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     if (parallelism != sync.replicas()) {
@@ -179,6 +221,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     buffer = new ArrayDeque<>();
     restoredLedger = new ArrayList<>();
     syncLedger = new ArrayList<>();
+    restoredConsensus = new ArrayList<>();
     awaiting = NONE;
     if (context.isRestored()) {
       restore();
@@ -205,6 +248,17 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     assembler.drainReports(); // reported when first received
     ledgerState.get().forEach(restoredLedger::add);
     syncLedgerState.get().forEach(syncLedger::add);
+    for (ListState<byte[]> part : consensusStates) {
+      List<byte[]> partChunks = new ArrayList<>();
+      part.get().forEach(partChunks::add);
+      if (!partChunks.isEmpty()) {
+        restoredConsensus.add(
+            CheckpointedState.decode(partChunks, settings.model().name(), subject));
+      }
+    }
+    for (PendingStep p : pendingState.get()) {
+      pending = p;
+    }
   }
 
   /**
@@ -269,6 +323,14 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         core.device(),
         core.stepCount(),
         restored != null ? " (restored)" : "");
+    if (!restoredConsensus.isEmpty()) {
+      consensus = Consensus.fromStates(sync, restoredConsensus);
+    } else if (restored != null) {
+      consensus = Consensus.unknown(sync, core.captureState());
+    } else {
+      consensus = Consensus.start(sync, core.captureState());
+    }
+    restoredConsensus = null;
     restored = null;
     restoredLedger = null;
     if (core.ledger().enabled()) {
@@ -311,7 +373,9 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
               if (assembler.status(e.getKey()) == RoundAssembler.Status.PENDING) {
                 return false;
               }
-              roundLatency.add((System.nanoTime() - e.getValue()) / 1_000_000);
+              long nanos = System.nanoTime() - e.getValue();
+              roundLatency.add(nanos / 1_000_000);
+              lastRoundLatencyMs = nanos / 1e6;
               return true;
             });
     advance();
@@ -347,16 +411,26 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       finalPublished = true;
     }
     if (finalPublished && !finalApplied) {
+      if (sync.rule() == SyncRule.GRADIENTS && !applyTrailingGradientRounds()) {
+        return;
+      }
       resolveFinal();
     }
   }
 
   private void train(TrainingBatch batch) {
+    if (sync.rule() == SyncRule.GRADIENTS) {
+      long round = consensus.round() + 1;
+      LocalGradients g = core.gradients(batch);
+      publishPayload(
+          round, round, Contribution.gradientsOf(settings.model().name(), round, g).toBytes());
+      pending = PendingStep.of(round, g, batch.ids);
+      awaiting = round;
+      return;
+    }
     StepOutcome outcome = core.step(batch);
     StepResult r = outcome.result();
-    if (replica == 0 && outcome.metric() != null) {
-      output.collect(new StreamRecord<>(outcome.metric()));
-    }
+    report(outcome);
     if (!r.refused() && r.step() % sync.everySteps() == 0) {
       long round = r.step() / sync.everySteps();
       publish(round);
@@ -367,18 +441,34 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     }
   }
 
+  /** Every replica reports its own steps, marked with its index, round and round latency. */
+  private void report(StepOutcome outcome) {
+    if (outcome.metric() == null) {
+      return;
+    }
+    TrainingMetric m =
+        TrainingMetric.newBuilder(outcome.metric())
+            .setReplica(replica)
+            .setReplicas(sync.replicas())
+            .setRound(consensus.round())
+            .setRoundLatencyMs(lastRoundLatencyMs)
+            .build();
+    output.collect(new StreamRecord<>(m));
+  }
+
   private void publish(long round) {
     TrainingState state = core.captureState();
-    byte[] payload = Contribution.payloadOf(state, sync.averageMoments()).toBytes();
+    boolean last = round == SyncChunk.FINAL_ROUND;
+    // Under gradients the final message's step is the number of rounds this replica contributed.
+    long step = sync.rule() == SyncRule.GRADIENTS ? consensus.round() : state.step();
+    byte[] payload = consensus.contribution(state, last, sync.averageMoments()).toBytes();
+    publishPayload(round, step, payload);
+  }
+
+  private void publishPayload(long round, long step, byte[] payload) {
     for (byte[] message :
         Contribution.messages(
-            sync.runId(),
-            round,
-            state.step(),
-            replica,
-            sync.replicas(),
-            payload,
-            sync.chunkBytes())) {
+            sync.runId(), round, step, replica, sync.replicas(), payload, sync.chunkBytes())) {
       output.collect(SYNC, new StreamRecord<>(message));
     }
     publishedAt.put(round, System.nanoTime());
@@ -387,19 +477,113 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   /** Applies or skips the awaited round; false while it can still arrive. */
   private boolean resolveAwaited() {
     long round = awaiting;
-    switch (assembler.status(round)) {
-      case COMPLETE -> apply(round);
-      case REJECTED -> note(round, "skipped: " + assembler.rejection(round));
-      case PENDING -> {
-        if (!abandoned(round)) {
-          return false;
+    if (sync.rule() == SyncRule.GRADIENTS) {
+      if (!resolveGradientRound(round, pending)) {
+        return false;
+      }
+      pending = null;
+    } else {
+      switch (assembler.status(round)) {
+        case COMPLETE -> apply(round);
+        case REJECTED -> note(round, "skipped: " + assembler.rejection(round));
+        case PENDING -> {
+          if (!abandoned(round)) {
+            return false;
+          }
+          note(round, "skipped: a replica's input ended before this round");
         }
-        note(round, "skipped: a replica's input ended before this round");
       }
     }
     assembler.discardUpTo(round);
     awaiting = NONE;
     return true;
+  }
+
+  /**
+   * Applies gradient round {@code round} with this replica's pending step ({@code own}, or null for
+   * a round of the others after this replica's input ended): the weighted average of the
+   * contributions of every replica that reaches the round, or a refusal when the round is rejected,
+   * a contribution does not decode or a replica's loss was not finite. False while a contribution
+   * can still arrive.
+   */
+  private boolean resolveGradientRound(long round, PendingStep own) {
+    List<TrainingState> present = new ArrayList<>();
+    String refusal = null;
+    if (assembler.status(round) == RoundAssembler.Status.REJECTED) {
+      refusal = "round " + round + " rejected: " + assembler.rejection(round);
+    } else {
+      for (int j = 0; j < sync.replicas(); j++) {
+        byte[] payload = assembler.payload(round, j);
+        if (payload == null) {
+          Long contributed = assembler.finalStep(j);
+          if (contributed == null || contributed >= round) {
+            return false; // replica j reaches this round and has not sent it whole yet
+          }
+          continue; // replica j's input ended before this round
+        }
+        try {
+          TrainingState c = TrainingStateFormat.fromBytes(payload);
+          if (PayloadKind.of(c) != PayloadKind.GRADIENTS) {
+            refusal = "replica " + j + " sent " + PayloadKind.of(c).label() + ", not gradients";
+          }
+          present.add(c);
+        } catch (CorruptTrainingStateException | IllegalArgumentException e) {
+          refusal = "the contribution of replica " + j + " does not decode: " + e.getMessage();
+        }
+      }
+    }
+    List<NamedTensor> averaged = null;
+    if (refusal == null) {
+      averaged = ReplicaAverage.gradients(present);
+      if (averaged == null) {
+        refusal = "a replica's loss in round " + round + " was not finite";
+      }
+    }
+    consensus.stepped(round);
+    if (own != null) {
+      report(core.applyGradients(own.local(), own.ids(), averaged, refusal));
+    } else if (averaged != null) {
+      // Not this replica's batch: the same update, nothing of its own to report or list.
+      core.applyGradients(trailing(present), new String[0], averaged, refusal);
+    }
+    note(round, refusal == null ? "step=" + core.stepCount() : "skipped: " + refusal);
+    return true;
+  }
+
+  /** The local half a replica without a batch of its own in the round reports: the others'. */
+  private static LocalGradients trailing(List<TrainingState> present) {
+    int batch = 0;
+    for (TrainingState c : present) {
+      batch += Integer.parseInt(c.metadata().get(Contribution.META_BATCH_SIZE));
+    }
+    return new LocalGradients(-1, batch, Double.NaN, Double.NaN, Double.NaN, null, List.of());
+  }
+
+  /**
+   * Under gradients, after this replica's input ended: applies the rounds the other replicas still
+   * contribute, up to the last one any of them reaches. True once all are applied.
+   */
+  private boolean applyTrailingGradientRounds() {
+    while (true) {
+      long last = 0;
+      for (int j = 0; j < sync.replicas(); j++) {
+        Long contributed = assembler.finalStep(j);
+        if (contributed == null) {
+          // Replica j has not ended: its next round may be pending; apply what is whole.
+          last = Long.MAX_VALUE;
+          break;
+        }
+        last = Math.max(last, contributed);
+      }
+      long round = consensus.round() + 1;
+      if (round > last) {
+        return true;
+      }
+      if (!resolveGradientRound(round, null)) {
+        return false;
+      }
+      assembler.discardUpTo(round);
+    }
   }
 
   /** A replica whose final contribution came before round {@code round} never publishes it. */
@@ -450,13 +634,33 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         return;
       }
     }
-    TrainingState current = core.captureState();
-    var params = ReplicaAverage.parameters(contributions);
-    if (sync.applyDelta() && round != SyncChunk.FINAL_ROUND) {
-      params =
-          ReplicaAverage.shift(
-              current.parameters(), contributions.get(replica).parameters(), params);
+    PayloadKind expected =
+        round == SyncChunk.FINAL_ROUND ? PayloadKind.PARAMETERS : sync.rule().payload();
+    for (int j = 0; j < contributions.size(); j++) {
+      PayloadKind kind;
+      try {
+        kind = PayloadKind.of(contributions.get(j));
+      } catch (IllegalArgumentException e) {
+        note(round, "skipped: replica " + j + ": " + e.getMessage());
+        return;
+      }
+      if (kind != expected) {
+        note(
+            round,
+            "skipped: replica "
+                + j
+                + " sent "
+                + kind.label()
+                + " where "
+                + sync.rule().optionValue()
+                + " rounds carry "
+                + expected.label());
+        return;
+      }
     }
+    TrainingState current = core.captureState();
+    var params =
+        consensus.apply(round, round == SyncChunk.FINAL_ROUND, current, contributions, replica);
     OptimizerState moments =
         sync.averageMoments()
             ? ReplicaAverage.moments(contributions, current.optimizerStepCount())
@@ -502,7 +706,14 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    chunksState.update(core.snapshot(context.getCheckpointId()));
+    chunksState.update(core.snapshot(context.getCheckpointId(), consensus::published));
+    List<TrainingState> parts = consensus.toStates(settings.model().name());
+    for (int i = 0; i < consensusStates.size(); i++) {
+      consensusStates
+          .get(i)
+          .update(i < parts.size() ? CheckpointedState.encode(parts.get(i)) : List.of());
+    }
+    pendingState.update(pending == null ? List.of() : List.of(pending));
     ledgerState.update(core.ledger().ids());
     syncLedgerState.update(syncLedger);
     bufferState.update(new ArrayList<>(buffer));

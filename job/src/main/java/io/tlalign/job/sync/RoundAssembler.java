@@ -247,6 +247,19 @@ public final class RoundAssembler {
     return out;
   }
 
+  /**
+   * The verified payload {@code replica} contributed to {@code round}, or null while it is not
+   * whole or when the round is rejected: a round some replicas never reach is applied with the
+   * contributions of those that do (gradients at the end of a bounded input).
+   */
+  public byte[] payload(long round, int replica) {
+    Round r = rounds.get(round);
+    if (r == null || r.rejected != null || r.parts[replica] == null) {
+      return null;
+    }
+    return r.parts[replica].payload;
+  }
+
   /** The step a replica's final contribution was taken at, or null before one arrived. */
   public Long finalStep(int replica) {
     return finalSteps.get(replica);

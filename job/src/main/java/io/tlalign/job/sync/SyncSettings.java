@@ -13,7 +13,9 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param lagRounds S, rounds between publishing a round and applying its average
  * @param chunkBytes payload bytes per sync message
  * @param averageMoments whether AdamW's moments are averaged too
- * @param applyDelta whether a round applies as parameters + average - own contribution
+ * @param rule what a round carries and how its average applies
+ * @param outerLearningRate the outer optimizer's rate under {@link SyncRule#UPDATES}
+ * @param outerMomentum the outer optimizer's Nesterov momentum under {@link SyncRule#UPDATES}
  * @param faultReplica the replica a train fault drill fires in, or -1 for whichever gets there
  */
 public record SyncSettings(
@@ -23,33 +25,102 @@ public record SyncSettings(
     int lagRounds,
     int chunkBytes,
     boolean averageMoments,
-    boolean applyDelta,
+    SyncRule rule,
+    double outerLearningRate,
+    double outerMomentum,
     int faultReplica)
     implements Serializable {
 
-  /** True for delta, false for replace. */
-  public static boolean applyMode(String mode) {
-    return switch (mode.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "replace" -> false;
-      case "delta" -> true;
-      default ->
-          throw new IllegalArgumentException(
-              TlAlignOptions.SYNC_APPLY.key()
-                  + " is \""
-                  + mode
-                  + "\"; use replace (the default) or delta");
-    };
+  public SyncSettings {
+    if (rule == SyncRule.GRADIENTS && (everySteps != 1 || lagRounds != 0)) {
+      throw new IllegalArgumentException(
+          TlAlignOptions.SYNC_APPLY.key()
+              + " = gradients exchanges every step's gradients and waits for them: it needs "
+              + TlAlignOptions.SYNC_EVERY_STEPS.key()
+              + " = 1 and "
+              + TlAlignOptions.SYNC_APPLY_LAG_ROUNDS.key()
+              + " = 0 (their defaults under this rule), got "
+              + everySteps
+              + " and "
+              + lagRounds);
+    }
+    if (rule == SyncRule.GRADIENTS && averageMoments) {
+      throw new IllegalArgumentException(
+          TlAlignOptions.SYNC_AVERAGE_MOMENTS.key()
+              + " = true has no use with "
+              + TlAlignOptions.SYNC_APPLY.key()
+              + " = gradients: every replica applies the same gradients, so the moments are"
+              + " equal already; leave it false");
+    }
+    if (!(outerLearningRate > 0) || !(outerMomentum >= 0 && outerMomentum < 1)) {
+      throw new IllegalArgumentException(
+          TlAlignOptions.SYNC_OUTER_LR.key()
+              + " must be > 0 and "
+              + TlAlignOptions.SYNC_OUTER_MOMENTUM.key()
+              + " in [0, 1), got "
+              + outerLearningRate
+              + " and "
+              + outerMomentum
+              + "; DiLoCo uses 0.7 and 0.9, plain averaging of updates 1 and 0");
+    }
   }
 
+  /** The settings of the rules that existed before {@link SyncRule#UPDATES}, for tests. */
+  public SyncSettings(
+      String runId,
+      int replicas,
+      int everySteps,
+      int lagRounds,
+      int chunkBytes,
+      boolean averageMoments,
+      boolean applyDelta,
+      int faultReplica) {
+    this(
+        runId,
+        replicas,
+        everySteps,
+        lagRounds,
+        chunkBytes,
+        averageMoments,
+        applyDelta ? SyncRule.DELTA : SyncRule.REPLACE,
+        1.0,
+        0.0,
+        faultReplica);
+  }
+
+  /** Whether a round applies as parameters + average - own contribution. */
+  public boolean applyDelta() {
+    return rule == SyncRule.DELTA;
+  }
+
+  /**
+   * True for delta, false for replace; any other rule is accepted too (false).
+   *
+   * @throws IllegalArgumentException for a value that names no rule
+   */
+  public static boolean applyMode(String mode) {
+    return SyncRule.parse(mode) == SyncRule.DELTA;
+  }
+
+  /**
+   * The settings of {@code c}. Under {@link SyncRule#GRADIENTS}, K and S default to 1 and 0 (the
+   * only values it takes) when they are not set.
+   */
   public static SyncSettings from(ReadableConfig c) {
+    SyncRule rule = SyncRule.parse(c.get(TlAlignOptions.SYNC_APPLY));
+    boolean gradients = rule == SyncRule.GRADIENTS;
     return new SyncSettings(
         c.get(TlAlignOptions.GROUP_ID),
         c.get(TlAlignOptions.REPLICAS),
-        c.get(TlAlignOptions.SYNC_EVERY_STEPS),
-        c.get(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS),
+        c.getOptional(TlAlignOptions.SYNC_EVERY_STEPS)
+            .orElse(gradients ? 1 : TlAlignOptions.SYNC_EVERY_STEPS.defaultValue()),
+        c.getOptional(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS)
+            .orElse(gradients ? 0 : TlAlignOptions.SYNC_APPLY_LAG_ROUNDS.defaultValue()),
         c.get(TlAlignOptions.SYNC_CHUNK_BYTES),
         c.get(TlAlignOptions.SYNC_AVERAGE_MOMENTS),
-        applyMode(c.get(TlAlignOptions.SYNC_APPLY)),
+        rule,
+        c.get(TlAlignOptions.SYNC_OUTER_LR),
+        c.get(TlAlignOptions.SYNC_OUTER_MOMENTUM),
         c.get(TlAlignOptions.FAULT_REPLICA));
   }
 }

@@ -2,7 +2,9 @@ package io.tlalign.job.train;
 
 import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
+import io.tlalign.model.train.LocalGradients;
 import io.tlalign.model.train.StepResult;
 import io.tlalign.model.train.TrainingSession;
 import io.tlalign.schemas.TrainingMetric;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +68,44 @@ public final class TrainingCore implements AutoCloseable {
     long t0 = timer.begin();
     StepResult r = session.step(batch.toMixedBatch());
     timer.end(t0, r.refused() ? 0 : r.batchSize());
+    return finish(r, batch.ids);
+  }
+
+  /**
+   * The first half of a data-parallel step (see {@link TrainingSession#gradients}): the fault drill
+   * (if one is due at the next step) and the forward and backward passes; nothing changes.
+   */
+  public LocalGradients gradients(TrainingBatch batch) {
+    faultDrill.accept(session.stepCount() + 1);
+    long t0 = timer.begin();
+    LocalGradients g = session.gradients(batch.toMixedBatch());
+    timer.end(t0, 0);
+    return g;
+  }
+
+  /**
+   * The second half: applies the replicas' averaged gradients (clipping and AdamW, see {@link
+   * TrainingSession#applyGradients}), or refuses the step with {@code refusal} when {@code
+   * averaged} is null; then the ledger (of this replica's batch {@code ids}), the throughput and
+   * the metric, as {@link #step}.
+   */
+  public StepOutcome applyGradients(
+      LocalGradients local, String[] ids, List<NamedTensor> averaged, String refusal) {
+    long t0 = timer.begin();
+    StepResult r =
+        averaged == null
+            ? session.refuseGradients(local, refusal)
+            : session.applyGradients(local, averaged);
+    timer.end(t0, r.refused() ? 0 : r.batchSize());
+    return finish(r, ids);
+  }
+
+  private StepOutcome finish(StepResult r, String[] ids) {
     lastLoss = r.loss();
     if (r.refused()) {
       LOG.warn("{}: step refused at batch {}: {}", name, r.batchIndex(), r.refusalReason());
     } else {
-      ledger.trained(batch.ids);
+      ledger.trained(ids);
     }
     throughput.add(r.batchSize());
     imagesPerSecond = throughput.imagesPerSecond();
@@ -85,9 +121,18 @@ public final class TrainingCore implements AutoCloseable {
    * same state is staged for publishing once that checkpoint completes.
    */
   public List<byte[]> snapshot(long checkpointId) throws Exception {
+    return snapshot(checkpointId, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #snapshot(long)}, but the model staged is {@code published} of the state, e.g. the
+   * replicas' consensus instead of this replica's own parameters.
+   */
+  public List<byte[]> snapshot(long checkpointId, UnaryOperator<TrainingState> published)
+      throws Exception {
     TrainingState state = session.captureState();
     List<byte[]> chunks = CheckpointedState.encode(state);
-    publication.stage(state, checkpointId);
+    publication.stage(published.apply(state), checkpointId);
     return chunks;
   }
 

@@ -140,20 +140,145 @@ public final class TrainingSession implements AutoCloseable {
   /** One training step on {@code batch}. */
   @SuppressWarnings("try") // the scope guard is used for its close()
   public StepResult step(MixedBatch batch) {
-    VitConfig vit = config.model();
-    checkBatch(batch, vit);
+    checkBatch(batch, config.model());
     PairList<String, Parameter> params = model.parameters();
-    int b = batch.batchSize();
-    try (NoGrad noGrad = NoGrad.enter();
-        NDManager sm = model.newStepManager()) {
+    try (NoGrad noGrad = NoGrad.enter()) {
       AdamW.zeroGradients(params); // PyTorch accumulates; start from zero whatever came before
+      Pass pass = forwardBackward(batch);
+      if (!Double.isFinite(pass.loss)) {
+        return refuse(batch, pass, Double.NaN, "non-finite loss " + pass.loss);
+      }
+      return clipAndUpdate(batch.batchIndex(), batch.batchSize(), batch.lambda(), pass);
+    }
+  }
+
+  /**
+   * The first half of a data-parallel step: the forward and backward passes of {@link #step} on
+   * {@code batch}, the gradients copied to host memory, and nothing changed (parameters, moments
+   * and counters stay; the gradients are zeroed). The replicas average these and each applies the
+   * average with {@link #applyGradients}.
+   */
+  @SuppressWarnings("try") // the scope guard is used for its close()
+  public LocalGradients gradients(MixedBatch batch) {
+    checkBatch(batch, config.model());
+    PairList<String, Parameter> params = model.parameters();
+    try (NoGrad noGrad = NoGrad.enter()) {
+      AdamW.zeroGradients(params);
+      Pass pass = forwardBackward(batch);
+      List<NamedTensor> grads = new ArrayList<>();
+      if (Double.isFinite(pass.loss)) {
+        for (Pair<String, Parameter> p : params) {
+          NDArray array = p.getValue().getArray();
+          if (p.getValue().requiresGradient() && array.hasGradient()) {
+            try (NDArray g = array.getGradient()) {
+              grads.add(new NamedTensor(p.getKey(), array.getShape().getShape(), g.toFloatArray()));
+            }
+          }
+        }
+      }
+      AdamW.zeroGradients(params);
+      return new LocalGradients(
+          batch.batchIndex(),
+          batch.batchSize(),
+          pass.loss,
+          batch.lambda(),
+          pass.alignedShare,
+          pass.alignedShares,
+          grads);
+    }
+  }
+
+  /**
+   * The second half of a data-parallel step: {@code gradients} (the replicas' average, named and
+   * ordered as {@link #gradients} returns them) become the parameters' gradients, then clipping and
+   * the AdamW update run exactly as in {@link #step}. The loss and shares reported are {@code
+   * local}'s. A non-finite norm refuses the step, as in {@link #step}.
+   *
+   * @throws IllegalArgumentException when a gradient's name or shape does not match the trainable
+   *     parameters; nothing is changed then
+   */
+  @SuppressWarnings("try") // the scope guard is used for its close()
+  public StepResult applyGradients(LocalGradients local, List<NamedTensor> gradients) {
+    PairList<String, Parameter> params = model.parameters();
+    List<NDArray> targets = new ArrayList<>();
+    int t = 0;
+    for (Pair<String, Parameter> p : params) {
+      if (!p.getValue().requiresGradient()) {
+        continue;
+      }
+      NDArray array = p.getValue().getArray();
+      NamedTensor g = t < gradients.size() ? gradients.get(t) : null;
+      if (g == null
+          || !g.name().equals(p.getKey())
+          || !Arrays.equals(g.shape(), array.getShape().getShape())) {
+        throw new IllegalArgumentException(
+            "gradient "
+                + t
+                + " is "
+                + (g == null ? "missing" : g)
+                + " but the model's trainable parameter "
+                + t
+                + " is '"
+                + p.getKey()
+                + "' "
+                + array.getShape()
+                + "; all replicas must train the same model");
+      }
+      targets.add(array);
+      t++;
+    }
+    if (t != gradients.size()) {
+      throw new IllegalArgumentException(
+          gradients.size() + " gradients for the model's " + t + " trainable parameters");
+    }
+    try (NoGrad noGrad = NoGrad.enter()) {
+      AdamW.zeroGradients(params);
+      setGradients(targets, gradients);
+      Pass pass = new Pass(local.loss(), local.meanAlignedShareA(), local.alignedSharesA());
+      return clipAndUpdate(local.batchIndex(), local.batchSize(), local.meanLambda(), pass);
+    }
+  }
+
+  /**
+   * Counts a data-parallel step as refused without touching the parameters, e.g. because another
+   * replica's loss was not finite: every replica refuses the same steps, as one trainer of the
+   * whole batch would.
+   */
+  public StepResult refuseGradients(LocalGradients local, String reason) {
+    AdamW.zeroGradients(model.parameters());
+    refusedSteps++;
+    LOG.warn(
+        "refused step for batch {} ({}); {} refused so far",
+        local.batchIndex(),
+        reason,
+        refusedSteps);
+    return new StepResult(
+        optimizer.stepCount(),
+        local.batchIndex(),
+        local.batchSize(),
+        local.loss(),
+        optimizer.schedule().learningRate(optimizer.stepCount() + 1),
+        Double.NaN,
+        local.meanLambda(),
+        local.meanAlignedShareA(),
+        local.alignedSharesA(),
+        true,
+        reason,
+        refusedSteps);
+  }
+
+  /** What a forward and backward pass found; the gradients stay in the parameters. */
+  private record Pass(double loss, double alignedShare, float[] alignedShares) {}
+
+  /** Forward with a gradient collector, the target, the loss and (when finite) backward. */
+  private Pass forwardBackward(MixedBatch batch) {
+    VitConfig vit = config.model();
+    int b = batch.batchSize();
+    try (NDManager sm = model.newStepManager()) {
       NDArray images =
           NativeArrays.copyOf(
               sm, batch.pixels(), new Shape(b, batch.channels(), batch.height(), batch.width()));
       NDArray initial = initialWeights(sm, batch); // [B, N, 2]
-      double lossValue;
-      double alignedShare;
-      float[] alignedShares;
       GRADIENT_COLLECTION.lock();
       try (GradientCollector collector = engine.newGradientCollector()) {
         NDList out = model.forward(images, true); // logits [B, K], then L x [B, N, N]
@@ -162,78 +287,97 @@ public final class TrainingSession implements AutoCloseable {
             LabelPropagation.finalWeights(
                 initial, out.subList(1, out.size()), vit.pooling()); // [B, 2], no gradient
         NDArray sharesA = finalWeights.get(new NDIndex(":, 0"));
-        alignedShares = sharesA.toFloatArray();
-        alignedShare = sharesA.mean().getFloat();
+        float[] alignedShares = sharesA.toFloatArray();
+        double alignedShare = sharesA.mean().getFloat();
         NDArray target = target(sm, batch, finalWeights); // [B, K]
         NDArray loss = SoftTargetLoss.crossEntropy(logits, target); // []
-        lossValue = loss.getFloat();
+        double lossValue = loss.getFloat();
         if (Double.isFinite(lossValue)) {
           collector.backward(loss);
+        }
+        return new Pass(lossValue, alignedShare, alignedShares);
+      } finally {
+        GRADIENT_COLLECTION.unlock();
+      }
+    }
+  }
+
+  /** Clipping and the AdamW update on the gradients the parameters hold; then zeroes them. */
+  private StepResult clipAndUpdate(long batchIndex, int batchSize, double lambda, Pass pass) {
+    PairList<String, Parameter> params = model.parameters();
+    double gradNorm = optimizer.clipGradients(params);
+    if (!Double.isFinite(gradNorm)) {
+      return refuse(
+          batchIndex, batchSize, lambda, pass, gradNorm, "non-finite gradient norm " + gradNorm);
+    }
+    double lr = optimizer.step(params);
+    AdamW.zeroGradients(params);
+    return new StepResult(
+        optimizer.stepCount(),
+        batchIndex,
+        batchSize,
+        pass.loss,
+        lr,
+        gradNorm,
+        lambda,
+        pass.alignedShare,
+        pass.alignedShares,
+        false,
+        null,
+        refusedSteps);
+  }
+
+  /**
+   * Makes {@code gradients} the parameters' gradients, exactly: one backward pass of {@code sum_i
+   * sum(p_i x g_i)} with the {@code g_i} constants, whose gradient for {@code p_i} is {@code 1 x
+   * g_i}, added to the zeroed (or not yet existing, as after a restore) gradient tensors. Writing
+   * into the gradient views in place instead fails for tensors that autograd has not created yet.
+   */
+  private void setGradients(List<NDArray> targets, List<NamedTensor> gradients) {
+    try (NDManager sm = model.newStepManager()) {
+      GRADIENT_COLLECTION.lock();
+      try (GradientCollector collector = engine.newGradientCollector()) {
+        NDArray total = null;
+        for (int i = 0; i < targets.size(); i++) {
+          NDArray p = targets.get(i);
+          NDArray g = NativeArrays.copyOf(sm, gradients.get(i).data(), p.getShape());
+          NDArray product = p.mul(g); // lands in the parameter's manager
+          product.attach(sm);
+          NDArray term = product.sum();
+          total = total == null ? term : total.add(term);
+        }
+        if (total != null) {
+          collector.backward(total);
         }
       } finally {
         GRADIENT_COLLECTION.unlock();
       }
-      if (!Double.isFinite(lossValue)) {
-        return refuse(
-            batch,
-            lossValue,
-            Double.NaN,
-            alignedShare,
-            alignedShares,
-            "non-finite loss " + lossValue);
-      }
-      double gradNorm = optimizer.clipGradients(params);
-      if (!Double.isFinite(gradNorm)) {
-        return refuse(
-            batch,
-            lossValue,
-            gradNorm,
-            alignedShare,
-            alignedShares,
-            "non-finite gradient norm " + gradNorm);
-      }
-      double lr = optimizer.step(params);
-      AdamW.zeroGradients(params);
-      return new StepResult(
-          optimizer.stepCount(),
-          batch.batchIndex(),
-          b,
-          lossValue,
-          lr,
-          gradNorm,
-          batch.lambda(),
-          alignedShare,
-          alignedShares,
-          false,
-          null,
-          refusedSteps);
     }
   }
 
+  private StepResult refuse(MixedBatch batch, Pass pass, double gradNorm, String reason) {
+    return refuse(batch.batchIndex(), batch.batchSize(), batch.lambda(), pass, gradNorm, reason);
+  }
+
   private StepResult refuse(
-      MixedBatch batch,
-      double loss,
-      double gradNorm,
-      double alignedShare,
-      float[] alignedShares,
-      String reason) {
+      long batchIndex, int batchSize, double lambda, Pass pass, double gradNorm, String reason) {
     AdamW.zeroGradients(model.parameters());
     refusedSteps++;
     LOG.warn(
         "refused step for batch {} ({}); parameters unchanged, {} refused so far",
-        batch.batchIndex(),
+        batchIndex,
         reason,
         refusedSteps);
     return new StepResult(
         optimizer.stepCount(),
-        batch.batchIndex(),
-        batch.batchSize(),
-        loss,
+        batchIndex,
+        batchSize,
+        pass.loss,
         optimizer.schedule().learningRate(optimizer.stepCount() + 1),
         gradNorm,
-        batch.lambda(),
-        alignedShare,
-        alignedShares,
+        lambda,
+        pass.alignedShare,
+        pass.alignedShares,
         true,
         reason,
         refusedSteps);
