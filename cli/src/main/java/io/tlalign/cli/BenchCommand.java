@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
       BenchCommand.Gemm.class,
       BenchCommand.Pipeline.class,
       BenchCommand.Soak.class,
-      BenchCommand.Scale.class
+      BenchCommand.Scale.class,
+      SyncRulesCommand.class
     })
 final class BenchCommand implements Runnable {
 
@@ -475,10 +476,42 @@ final class BenchCommand implements Runnable {
         description = "Fashion-MNIST folder (default: ${DEFAULT-VALUE}).")
     java.nio.file.Path data;
 
+    @Option(
+        names = "--rules",
+        split = ",",
+        description =
+            "For P > 1: one more run per sync rule, gradients (K = 1, S = 0), updates or"
+                + " updates:OUTER_LR:OUTER_MOMENTUM (DiLoCo: updates:0.7:0.9), replace, delta.")
+    java.util.List<String> rules = java.util.List.of();
+
+    @Option(
+        names = "--single-batch-size",
+        description =
+            "Batch of the P = 1 run (default: --batch-size); P x --batch-size trains one trainer"
+                + " on the same samples per step as P replicas.")
+    Integer singleBatch;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "0",
+        description = "Data order, initialisation and mixing seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      for (String rule : rules) {
+        try {
+          io.tlalign.local.bench.ScaleBenchmark.applyRule(
+              new org.apache.flink.configuration.Configuration(), rule);
+        } catch (IllegalArgumentException e) {
+          fail("--rules: " + e.getMessage());
+        }
+      }
+      if (singleBatch != null && singleBatch <= 0) {
+        fail("--single-batch-size must be > 0, got " + singleBatch);
+      }
       for (int p : replicas) {
         if (p <= 0 || p > 64) {
           fail("--replicas " + p + " is outside 1..64; e.g. --replicas 1,2");
@@ -517,7 +550,9 @@ final class BenchCommand implements Runnable {
                     moments.equals("both"),
                     delta,
                     data,
-                    0L))
+                    seed,
+                    rules,
+                    singleBatch != null ? singleBatch : batch))
             .run(ps);
       }
       out.flush();

@@ -90,6 +90,9 @@ public final class MetricsMonitor implements Runnable {
           if (m.getAccuracy() != null || m.getStep() <= lastStep) {
             continue; // an evaluation metric, or a replay after a restore
           }
+          if (m.getReplica() != null && m.getReplica() != 0) {
+            continue; // with data-parallel replicas, replica 0 stands for the progress
+          }
           lastStep = m.getStep();
           int n;
           synchronized (this) {

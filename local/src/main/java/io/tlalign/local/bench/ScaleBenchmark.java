@@ -63,7 +63,39 @@ public final class ScaleBenchmark {
       boolean bothMomentModes,
       boolean alsoDelta,
       Path dataFolder,
-      long seed) {}
+      long seed,
+      List<String> rules,
+      int singleBatch) {
+
+    /** The options before sync rules and the single trainer's own batch size existed. */
+    public Options(
+        List<Integer> replicas,
+        int images,
+        int batch,
+        int everySteps,
+        int lagRounds,
+        Duration checkpointInterval,
+        int testImages,
+        boolean bothMomentModes,
+        boolean alsoDelta,
+        Path dataFolder,
+        long seed) {
+      this(
+          replicas,
+          images,
+          batch,
+          everySteps,
+          lagRounds,
+          checkpointInterval,
+          testImages,
+          bothMomentModes,
+          alsoDelta,
+          dataFolder,
+          seed,
+          List.of(),
+          batch);
+    }
+  }
 
   /** What one run measured. */
   public record Result(
@@ -113,12 +145,17 @@ public final class ScaleBenchmark {
           Math.min(options.testImages(), test.size()),
           Runtime.getRuntime().availableProcessors());
       for (int p : options.replicas()) {
-        results.add(runOnce(out, bootstrap, topic, work, p, false, false, test));
+        results.add(runOnce(out, bootstrap, topic, work, p, false, "replace", test));
         if (p > 1 && options.bothMomentModes()) {
-          results.add(runOnce(out, bootstrap, topic, work, p, true, false, test));
+          results.add(runOnce(out, bootstrap, topic, work, p, true, "replace", test));
         }
         if (p > 1 && options.alsoDelta()) {
-          results.add(runOnce(out, bootstrap, topic, work, p, false, true, test));
+          results.add(runOnce(out, bootstrap, topic, work, p, false, "delta", test));
+        }
+        if (p > 1) {
+          for (String rule : options.rules()) {
+            results.add(runOnce(out, bootstrap, topic, work, p, false, rule, test));
+          }
         }
       }
     } finally {
@@ -134,14 +171,14 @@ public final class ScaleBenchmark {
       Path work,
       int p,
       boolean moments,
-      boolean delta,
+      String rule,
       IdxDataset test)
       throws Exception {
-    String variant =
-        p == 1 ? "single" : (delta ? "delta" : "replace") + (moments ? "+moments" : "");
-    String run = "p" + p + "-" + variant.replace('+', '-');
+    String variant = p == 1 ? "single" : rule + (moments ? "+moments" : "");
+    String run =
+        "p" + p + "-" + variant.replace('+', '-').replace(':', '-') + "-s" + options.seed();
     Configuration conf = configuration(bootstrap, topic, work, run, p, moments);
-    conf.set(TlAlignOptions.SYNC_APPLY, delta ? "delta" : "replace");
+    applyRule(conf, rule);
     JobTopics.ensure(conf);
     Configuration cluster = new Configuration(conf);
     cluster.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, p));
@@ -197,6 +234,27 @@ public final class ScaleBenchmark {
     return r;
   }
 
+  /**
+   * Sets the sync rule of a spec: {@code replace}, {@code delta}, {@code gradients} (K = 1, S = 0)
+   * or {@code updates[:outer_lr:outer_momentum]} (DiLoCo: {@code updates:0.7:0.9}).
+   */
+  public static void applyRule(Configuration conf, String spec) {
+    String[] parts = spec.split(":");
+    io.tlalign.job.sync.SyncRule.parse(parts[0]);
+    conf.set(TlAlignOptions.SYNC_APPLY, parts[0]);
+    if (parts[0].equals("gradients")) {
+      conf.set(TlAlignOptions.SYNC_EVERY_STEPS, 1);
+      conf.set(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS, 0);
+    }
+    if (parts.length == 3 && parts[0].equals("updates")) {
+      conf.set(TlAlignOptions.SYNC_OUTER_LR, Double.parseDouble(parts[1]));
+      conf.set(TlAlignOptions.SYNC_OUTER_MOMENTUM, Double.parseDouble(parts[2]));
+    } else if (parts.length != 1) {
+      throw new IllegalArgumentException(
+          "sync rule \"" + spec + "\"; use replace, delta, gradients, updates or updates:LR:MU");
+    }
+  }
+
   Configuration configuration(
       String bootstrap, String topic, Path work, String run, int p, boolean moments) {
     Configuration conf = new Configuration();
@@ -211,10 +269,12 @@ public final class ScaleBenchmark {
     conf.set(TlAlignOptions.CHECKPOINT_DIR, work.resolve("checkpoints").toUri().toString());
     conf.set(TlAlignOptions.BOUNDED, true);
     conf.set(TlAlignOptions.EVAL_ENABLED, false);
-    conf.set(TlAlignOptions.BATCH_SIZE, options.batch());
+    // One trainer may take the replicas' batches together (P x b: the same samples per step).
+    int batch = p == 1 ? options.singleBatch() : options.batch();
+    conf.set(TlAlignOptions.BATCH_SIZE, batch);
     conf.set(TlAlignOptions.SEED, options.seed());
     // Each replica runs its own schedule over its local steps.
-    long localSteps = Math.max(1, (long) options.images() / options.batch() / p);
+    long localSteps = Math.max(1, (long) options.images() / batch / p);
     conf.set(TlAlignOptions.TOTAL_STEPS, localSteps);
     conf.set(TlAlignOptions.WARMUP_STEPS, Math.max(1, localSteps / 10));
     conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
