@@ -37,12 +37,20 @@ class ReplicaTrainOperatorTest {
   /** The uninterrupted run: the reference every restored run is held to. */
   private static TrainingState uninterrupted;
 
+  /** DiLoCo's outer step (lr 0.7, Nesterov momentum 0.9) on the updates, K = 2, S = 1. */
+  private static final SyncSettings DILOCO =
+      new SyncSettings("replica-test", 1, 2, 1, 64 << 10, false, SyncRule.UPDATES, 0.7, 0.9, -1);
+
   private static final class Run implements AutoCloseable {
-    final ReplicaTrainOperator operator =
-        new ReplicaTrainOperator(TinyTraining.settings(), SYNC, null, FaultInjection.NONE);
+    final ReplicaTrainOperator operator;
     final TwoInputStreamOperatorTestHarness<TrainingBatch, byte[], TrainingMetric> harness;
 
     Run(OperatorSubtaskState restoreFrom) throws Exception {
+      this(SYNC, restoreFrom);
+    }
+
+    Run(SyncSettings sync, OperatorSubtaskState restoreFrom) throws Exception {
+      operator = new ReplicaTrainOperator(TinyTraining.settings(), sync, null, FaultInjection.NONE);
       harness = new TwoInputStreamOperatorTestHarness<>(operator);
       try {
         harness.setup();
@@ -157,6 +165,43 @@ class ReplicaTrainOperatorTest {
       end = second.operator.currentState();
     }
     assertSameState(end, uninterrupted);
+  }
+
+  @Test
+  void underDiLoCoUpdatesARunCutMidRoundEndsBitIdenticalWithItsConsensusAndMomentum()
+      throws Exception {
+    TrainingState clean;
+    TrainingState noSync;
+    try (Run run = new Run(DILOCO, null)) {
+      run.trainInStep(batches);
+      run.endInput();
+      clean = run.operator.currentState();
+    }
+    try (Run run = new Run(SYNC, null)) {
+      run.trainInStep(batches); // replace with P = 1 and the same K, S: another trajectory
+      noSync = run.operator.currentState();
+    }
+    assertThat(clean.parameters()).isNotEqualTo(noSync.parameters());
+
+    OperatorSubtaskState snapshot;
+    List<byte[]> inFlight;
+    try (Run first = new Run(DILOCO, null)) {
+      first.trainInStep(batches.subList(0, 4)); // rounds 1 and 2 published, round 1 applied
+      for (TrainingBatch b : batches.subList(4, 6)) {
+        first.harness.processElement1(new StreamRecord<>(b)); // round 3 published, 2 applied
+      }
+      inFlight = first.published();
+      snapshot = first.harness.snapshot(1L, 10L);
+    }
+    TrainingState end;
+    try (Run second = new Run(DILOCO, snapshot)) {
+      second.feed(inFlight);
+      second.feedBack();
+      second.trainInStep(batches.subList(6, BATCHES));
+      second.endInput();
+      end = second.operator.currentState();
+    }
+    assertSameState(end, clean);
   }
 
   @Test
