@@ -101,6 +101,24 @@ class TlAlignJobTest {
     apply.set(TlAlignOptions.SYNC_APPLY, "sometimes");
     assertThatThrownBy(() -> built(apply))
         .hasMessageContaining("tlalign.sync.apply is \"sometimes\"; use replace");
+    Configuration gradients = conf();
+    gradients.set(TlAlignOptions.REPLICAS, 2);
+    gradients.set(TlAlignOptions.SYNC_APPLY, "gradients");
+    gradients.set(TlAlignOptions.SYNC_EVERY_STEPS, 10);
+    assertThatThrownBy(() -> built(gradients))
+        .hasMessageContaining("tlalign.sync.apply = gradients")
+        .hasMessageContaining("tlalign.sync.every-steps = 1")
+        .hasMessageContaining("got 10 and 0");
+    gradients.removeConfig(TlAlignOptions.SYNC_EVERY_STEPS);
+    io.tlalign.job.sync.SyncSettings defaulted = io.tlalign.job.sync.SyncSettings.from(gradients);
+    assertThat(defaulted.everySteps()).as("K under gradients when unset").isEqualTo(1);
+    assertThat(defaulted.lagRounds()).as("S under gradients when unset").isEqualTo(0);
+    Configuration outer = conf();
+    outer.set(TlAlignOptions.REPLICAS, 2);
+    outer.set(TlAlignOptions.SYNC_APPLY, "updates");
+    outer.set(TlAlignOptions.SYNC_OUTER_MOMENTUM, 1.0);
+    assertThatThrownBy(() -> built(outer))
+        .hasMessageContaining("tlalign.sync.outer-momentum in [0, 1), got 1.0 and 1.0");
     Configuration topic = conf();
     topic.set(TlAlignOptions.REPLICAS, 2);
     topic.set(TlAlignOptions.SYNC_TOPIC, TlAlignOptions.METRICS_TOPIC.defaultValue());
