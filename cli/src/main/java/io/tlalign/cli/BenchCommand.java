@@ -480,8 +480,9 @@ final class BenchCommand implements Runnable {
         names = "--rules",
         split = ",",
         description =
-            "For P > 1: one more run per sync rule, gradients (K = 1, S = 0), updates or"
-                + " updates:OUTER_LR:OUTER_MOMENTUM (DiLoCo: updates:0.7:0.9), replace, delta.")
+            "For P > 1: one run per sync rule instead of the replace run: gradients (K = 1,"
+                + " S = 0), updates or updates:OUTER_LR:OUTER_MOMENTUM (DiLoCo: updates:0.7:0.9),"
+                + " replace, delta.")
     java.util.List<String> rules = java.util.List.of();
 
     @Option(

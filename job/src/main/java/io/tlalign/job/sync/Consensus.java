@@ -35,6 +35,7 @@ public final class Consensus {
   private final SyncRule rule;
   private final double outerLr;
   private final double outerMomentum;
+  private final int lagRounds;
   private List<NamedTensor> parameters; // null: the replica's own parameters are the consensus
   private long round;
   private long step;
@@ -45,6 +46,7 @@ public final class Consensus {
     this.rule = sync.rule();
     this.outerLr = sync.outerLearningRate();
     this.outerMomentum = sync.outerMomentum();
+    this.lagRounds = sync.lagRounds();
   }
 
   /** The consensus before the first round: the replicas' common initial parameters. */
@@ -189,8 +191,10 @@ public final class Consensus {
       }
       float[] pNext;
       float[] aNext;
-      if (Arrays.equals(theta, a)) {
-        // No local step since this replica's last contribution (S = 0): exactly the consensus.
+      if (lagRounds == 0 && Arrays.equals(theta, a)) {
+        // S = 0: the round applied is the one just published, nothing of the replica's own is
+        // pending, and it holds exactly the consensus. (With S > 0 the parameters also equal the
+        // anchor right after publishing, but the rounds published since are still pending.)
         pNext = cNext;
         aNext = cNext;
       } else {

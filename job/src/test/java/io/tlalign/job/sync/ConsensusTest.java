@@ -79,6 +79,23 @@ class ConsensusTest {
   }
 
   @Test
+  void withALagTheUpdatesPublishedSinceTheAppliedRoundStayWithTheReplica() {
+    SyncSettings s = new SyncSettings("t", 2, 1, 1, 1 << 10, false, SyncRule.UPDATES, 1, 0, -1);
+    Consensus c0 = Consensus.start(s, state(0.0f, 0));
+    Consensus c1 = Consensus.start(s, state(0.0f, 0));
+    // Round 1: replica 0 at 1.0, replica 1 at 3.0 (updates 1 and 3); nothing applies yet.
+    TrainingState a1 = c0.contribution(state(1.0f, 1), false, false);
+    TrainingState b1 = c1.contribution(state(3.0f, 1), false, false);
+    // Round 2, as the operator does it: publish first (replica 0 at 1.5: update 0.5), then apply
+    // round 1. C' = 0 + (1 + 3) / 2 = 2; replica 0 keeps its round-2 update: 2 + 0.5 = 2.5.
+    c0.contribution(state(1.5f, 2), false, false);
+    List<NamedTensor> p = c0.apply(1, false, state(1.5f, 2), List.of(a1, b1), 0);
+    assertThat(only(p)).isEqualTo(2.5f);
+    // Its next update is the local progress since round 2 only: at 2.75 it is 0.25.
+    assertThat(only(c0.contribution(state(2.75f, 3), false, false).parameters())).isEqualTo(0.25f);
+  }
+
+  @Test
   void replaceAndTheFinalRoundOfEveryRuleTakeTheAverageOfParameters() {
     for (SyncRule rule : List.of(SyncRule.REPLACE, SyncRule.UPDATES)) {
       Consensus c = Consensus.start(settings(rule, 0.7, 0.9), state(0.0f, 0));

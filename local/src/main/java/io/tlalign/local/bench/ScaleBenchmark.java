@@ -145,7 +145,9 @@ public final class ScaleBenchmark {
           Math.min(options.testImages(), test.size()),
           Runtime.getRuntime().availableProcessors());
       for (int p : options.replicas()) {
-        results.add(runOnce(out, bootstrap, topic, work, p, false, "replace", test));
+        if (p == 1 || options.rules().isEmpty()) {
+          results.add(runOnce(out, bootstrap, topic, work, p, false, "replace", test));
+        }
         if (p > 1 && options.bothMomentModes()) {
           results.add(runOnce(out, bootstrap, topic, work, p, true, "replace", test));
         }
