@@ -88,6 +88,17 @@ class BenchCommandTest {
   }
 
   @Test
+  void anUnknownSyncRuleOrVariantIsAUsageErrorNamingItAndTheChoices() {
+    assertThat(run("bench", "scale", "--rules", "sometimes")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--rules")
+        .contains("\"sometimes\"")
+        .contains("use replace (the default), delta, updates or gradients");
+    assertThat(run("bench", "sync-rules", "--variants", "replace:10")).isEqualTo(2);
+    assertThat(err.toString()).contains("variant \"replace:10\"").contains("replace:K:S");
+  }
+
+  @Test
   void aZeroBatchIsAUsageErrorNamingIt() {
     int code = run("bench", "step", "--batch-size", "0");
     assertThat(code).isEqualTo(2);
