@@ -368,8 +368,8 @@ public final class TlAlignOptions {
                   + " on the averaged update, tlalign.sync.outer-lr and outer-momentum, and each"
                   + " replica swaps its own update for it) or gradients (K = 1, S = 0: every step's"
                   + " gradients are averaged and every replica applies the same AdamW step, as one"
-                  + " trainer of batch P x b; one checkpoint per step). The final round always"
-                  + " replaces.");
+                  + " trainer of batch P x b; one checkpoint per step). The final round replaces"
+                  + " the parameters by their average (under gradients they are equal already).");
 
   public static final ConfigOption<Double> SYNC_OUTER_LR =
       key("tlalign.sync.outer-lr")

@@ -599,7 +599,14 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   private void resolveFinal() {
     switch (assembler.status(SyncChunk.FINAL_ROUND)) {
-      case COMPLETE -> apply(SyncChunk.FINAL_ROUND);
+      case COMPLETE -> {
+        // Under gradients every replica has applied every round by now and holds the same
+        // parameters; the final messages only said where each replica's input ended (a replica
+        // that ended first published its parameters before the others' last rounds).
+        if (sync.rule() != SyncRule.GRADIENTS) {
+          apply(SyncChunk.FINAL_ROUND);
+        }
+      }
       case REJECTED ->
           note(SyncChunk.FINAL_ROUND, "skipped: " + assembler.rejection(SyncChunk.FINAL_ROUND));
       case PENDING -> {

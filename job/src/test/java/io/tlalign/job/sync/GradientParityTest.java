@@ -204,6 +204,39 @@ class GradientParityTest {
     assertThat(end).isEqualTo(uninterrupted);
   }
 
+  @Test
+  void aBoundedInputWithAnOddBatchCountEndsWithEveryReplicaOnTheOneTrainersLastStep()
+      throws Exception {
+    List<TrainingBatch> batches = TinyTraining.batches(5); // replica 0: 0, 2, 4; replica 1: 1, 3
+    try (TrainingSession single = TinyTraining.settings().openSession(-1, null);
+        Replica r0 = new Replica(0, null);
+        Replica r1 = new Replica(1, null)) {
+      List<Replica> both = List.of(r0, r1);
+      for (int i = 0; i < batches.size(); i++) {
+        (i % 2 == 0 ? r0 : r1).harness.processElement1(new StreamRecord<>(batches.get(i)));
+        exchange(both);
+      }
+      single.step(concat(batches.get(0), batches.get(1)));
+      single.step(concat(batches.get(2), batches.get(3)));
+      single.step(batches.get(4).toMixedBatch()); // the last batch alone, as one trainer has it
+      r1.harness.endInput1(); // replica 1 ends first and must still apply round 3
+      exchange(both);
+      r0.harness.endInput1();
+      exchange(both);
+      exchange(both);
+
+      assertThat(r0.operator.progress().finalApplied()).isTrue();
+      assertThat(r1.operator.progress().finalApplied()).isTrue();
+      TrainingState s0 = r0.operator.currentState();
+      TrainingState s1 = r1.operator.currentState();
+      assertThat(s1.step()).as("replica 1 applied replica 0's last round").isEqualTo(3);
+      assertThat(s1.parameters()).isEqualTo(s0.parameters());
+      assertThat(maxAbsDifference(s0.parameters(), single.captureState().parameters()))
+          .isLessThan(TOLERANCE);
+      assertThat(r1.metrics()).as("replica 1 reports only its own batches").hasSize(2);
+    }
+  }
+
   /** One batch of the samples of {@code a} then {@code b}, token weights per sample. */
   private static MixedBatch concat(TrainingBatch a, TrainingBatch b) {
     MixedBatch x = a.toMixedBatch();
