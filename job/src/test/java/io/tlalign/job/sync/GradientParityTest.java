@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
  * {@link ReplicaTrainOperator}s in Flink's test harness wired to each other's sync output as the
  * sync topic would, stay equal to one trainer of batch 2b ({@link TrainingSession#step} on the same
  * 2b samples, the independent reference) after every one of 20 steps, and equal to each other bit
- * for bit. A replica cut by a snapshot while its round is in flight continues bit-identically.
+ * for bit. A replica cut by a snapshot while its round is in flight continues bit-identically, and
+ * with an odd number of batches the replica that ends first applies the other's last round, so both
+ * end on the one trainer's last step (its last batch alone).
  *
  * <p>Tolerance: the replicas average two per-batch mean gradients, (g_0 + g_1) / 2, while the one
  * trainer lets autograd reduce over all 2b samples at once; the two sums round differently, by a
