@@ -58,31 +58,12 @@ public final class DemoCommand implements Callable<Integer> {
           "Fashion-MNIST folder with the four .gz files (default: /usr/share/datasets/fashion-mnist).")
   Path data;
 
-  @Option(
-      names = "--out",
-      defaultValue = "runs",
-      description = "Where run folders are written (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(
-      names = "--threads",
-      description =
-          "PyTorch intra-op threads of the training step; fixed for the run, so results repeat"
-              + " (default: ${DEFAULT-VALUE}, as every command: 2 threads train 1.4-1.9x faster on"
-              + " 2 idle cores but 1.6-4.4x slower than 1 when another process keeps a core busy;"
-              + " see BENCHMARKS.md).")
-  int threads = TlAlignOptions.INTRA_OP_THREADS.defaultValue();
-
   @Option(names = "--seed", description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
   long seed = TlAlignOptions.SEED.defaultValue();
 
-  @Option(
-      names = "--init-from",
-      paramLabel = "FILE",
-      description =
-          "Start from these weights (safetensors with timm or Hugging Face names, an exported"
-              + " folder, or a .tlas model file) instead of a seeded initialisation.")
-  Path initFrom;
+  @CommandLine.Mixin InitFromOption initFrom;
+
+  @CommandLine.Mixin LocalRunOptions local;
 
   @CommandLine.Mixin RecipeOptions recipe;
 
@@ -104,15 +85,16 @@ public final class DemoCommand implements Callable<Integer> {
               + " is not a folder; point --data at a folder with the Fashion-MNIST .gz files, or"
               + " leave it out to use /usr/share/datasets/fashion-mnist");
     }
-    if (threads <= 0) {
-      fail("--threads must be > 0, got " + threads + "; try --threads 1");
-    }
-    if (initFrom != null) {
+    local.check(spec.commandLine());
+    if (initFrom.file != null) {
       WeightsFiles.checkInitFrom(
-          spec.commandLine(), initFrom, io.tlalign.model.vit.VitPresets.VIT_TINY_FM, seed, "demo");
+          spec.commandLine(),
+          initFrom.file,
+          io.tlalign.model.vit.VitPresets.VIT_TINY_FM,
+          seed,
+          "demo");
     }
-    System.setProperty("java.awt.headless", "true");
-    LogLevels.quietKafkaMetricWarnings();
+    Path runDir = local.startRunFolder();
     var stdout = spec.commandLine().getOut();
     PrintStream err = Stderr.open();
     DemoRun.Options options =
@@ -120,20 +102,18 @@ public final class DemoCommand implements Callable<Integer> {
             steps,
             mixing,
             data,
-            out,
+            runDir,
             recipe.batch,
             recipe.lr,
             recipe.warmup,
             recipe.augment,
-            threads,
+            local.threads,
             seed,
-            System.console() != null,
-            initFrom);
+            LocalRunOptions.terminal(),
+            initFrom.absolute());
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
-    if (result.generatedData()) {
-      stdout.println("demo: NOTE: trained and tested on GENERATED data, not Fashion-MNIST");
-    }
+    LocalRunOptions.noteGenerated(stdout, "demo", result.generatedData());
     stdout.printf(
         Locale.ROOT,
         "demo: wall_s=%.1f report=%s%n",

@@ -5,17 +5,14 @@ import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.local.AccuracyCurve;
 import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
+import io.tlalign.local.RunFolder;
 import io.tlalign.local.TestSet;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.schemas.ModelRef;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 
@@ -33,7 +30,7 @@ public final class DemoRun {
       int steps,
       TargetMode mixing,
       Path dataFlag,
-      Path outDir,
+      Path runDir,
       int batch,
       double lr,
       long warmup,
@@ -82,7 +79,7 @@ public final class DemoRun {
     long t0 = System.nanoTime();
     DemoData data = DemoData.resolve(options.dataFlag(), log);
     log.println("demo: data: " + data.description());
-    try (LocalStack stack = LocalStack.start("demo", log)) {
+    try (LocalStack stack = LocalStack.start("demo", log, RunFolder.brokerLogs(options.runDir()))) {
       this.stack = stack;
       String bootstrap = stack.bootstrapServers();
       long images = (long) options.steps() * options.batch();
@@ -112,7 +109,7 @@ public final class DemoRun {
       ModelRef ref = scored.outcome().newestModel();
       EvalResult result = scored.finalEval();
 
-      Path runDir = runDir(options.outDir());
+      Path runDir = options.runDir();
       MetricsCsv.write(runDir.resolve("metrics.csv"), rows);
       CurvesChart.write(
           runDir.resolve("curves.png"),
@@ -144,32 +141,17 @@ public final class DemoRun {
   }
 
   Configuration configuration(String bootstrap) {
-    Configuration conf =
-        new LocalRunConfig(
-                options.mixing(),
-                options.batch(),
-                options.lr(),
-                options.warmup(),
-                options.steps(),
-                options.seed(),
-                options.augment(),
-                options.threads(),
-                "vit-tiny-fm")
-            .toConfiguration(bootstrap, stack.work(), "");
-    if (options.initFrom() != null) {
-      conf.set(TlAlignOptions.INIT_FROM, options.initFrom().toAbsolutePath().toString());
-    }
-    return conf;
-  }
-
-  /** runs/<yyyyMMdd-HHmmss>, with a suffix if that exists already. */
-  public static Path runDir(Path outDir) throws IOException {
-    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path dir = outDir.resolve(stamp);
-    for (int i = 2; Files.exists(dir); i++) {
-      dir = outDir.resolve(stamp + "-" + i);
-    }
-    Files.createDirectories(dir);
-    return dir;
+    return new LocalRunConfig(
+            options.mixing(),
+            options.batch(),
+            options.lr(),
+            options.warmup(),
+            options.steps(),
+            options.seed(),
+            options.augment(),
+            options.threads(),
+            "vit-tiny-fm",
+            options.initFrom())
+        .toConfiguration(bootstrap, stack.work(), "");
   }
 }
