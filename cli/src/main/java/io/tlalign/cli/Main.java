@@ -71,6 +71,7 @@ public final class Main implements Runnable {
     return new CommandLine(new Main())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionStrategy(parseResult -> executeWithLogs(parseResult, restoreLogs))
+        .setParameterExceptionHandler(new ShortUsageErrors())
         .setExecutionExceptionHandler(new OneLineErrors());
   }
 
