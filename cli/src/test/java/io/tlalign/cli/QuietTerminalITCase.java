@@ -224,19 +224,7 @@ class QuietTerminalITCase {
     try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort(); // closed again: nothing listens there
     }
-    List<String> args =
-        List.of(
-            "replay",
-            "--dataset",
-            "fashion-mnist",
-            "--path",
-            FashionMnistSubset.folder().toString(),
-            "--topic",
-            "nowhere",
-            "--limit",
-            "1",
-            "--bootstrap-servers",
-            "127.0.0.1:" + port);
+    List<String> args = replayTo("127.0.0.1:" + port);
     Run plain = Run.start(Map.of(), line -> {}, args);
     plain.await();
     assertThat(plain.exit).isEqualTo(1);
@@ -305,22 +293,26 @@ class QuietTerminalITCase {
   }
 
   private static List<String> replay(String... more) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "replay",
-                "--dataset",
-                "fashion-mnist",
-                "--path",
-                FashionMnistSubset.folder().toString(),
-                "--topic",
-                "quiet.replay",
-                "--limit",
-                "20",
-                "--bootstrap-servers",
-                kafka.bootstrapServers()));
+    List<String> args = replayTo(kafka.bootstrapServers());
     args.addAll(Arrays.asList(more));
     return args;
+  }
+
+  /** Replays 20 images of the subset into {@code quiet.replay} at {@code bootstrap}. */
+  private static List<String> replayTo(String bootstrap) {
+    return new ArrayList<>(
+        List.of(
+            "replay",
+            "--dataset",
+            "fashion-mnist",
+            "--path",
+            FashionMnistSubset.folder().toString(),
+            "--topic",
+            "quiet.replay",
+            "--limit",
+            "20",
+            "--bootstrap-servers",
+            bootstrap));
   }
 
   private static void fetchUntilUp(String url, CompletableFuture<String> page) {
