@@ -62,12 +62,13 @@ final class ClusterConf {
   private static final String LOG4J =
       String.join(
           "\n",
-          "# Written by StandaloneFlinkCluster: each JVM logs to ${sys:log.file}.",
+          "# Written by StandaloneFlinkCluster: each JVM logs to ${sys:log.file}. Appending, as",
+          "# Flink's RPC system logs through a second logger context into the same file.",
           "rootLogger.level = INFO",
           "rootLogger.appenderRef.file.ref = MainAppender",
           "appender.main.name = MainAppender",
           "appender.main.type = File",
-          "appender.main.append = false",
+          "appender.main.append = true",
           "appender.main.fileName = ${sys:log.file}",
           "appender.main.layout.type = PatternLayout",
           "appender.main.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
@@ -131,7 +132,7 @@ final class ClusterConf {
       Files.createDirectories(Path.of(conf.get(CoreOptions.TMP_DIRS)).resolve("jna"));
       Files.write(
           dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
-          ConfigurationUtils.convertConfigToWritableLines(conf, true),
+          ConfigurationUtils.convertConfigToWritableLines(conf, true).stream().sorted().toList(),
           StandardCharsets.UTF_8);
       Files.writeString(dir.resolve("log4j.properties"), LOG4J, StandardCharsets.UTF_8);
     } catch (IOException e) {
