@@ -24,6 +24,9 @@ public final class ProcessClusterScaleRunner implements ScaleJobRunner {
 
   static final String SINGLE_OPERATOR = "train";
 
+  /** The pairing operator (parallelism 1) that cuts every replica's batches. */
+  static final String PIPELINE_OPERATOR = "pair-and-cutmix";
+
   @Override
   public JobExecutionResult run(
       Configuration conf, int replicas, String name, Path work, PrintStream out) throws Exception {
@@ -41,14 +44,18 @@ public final class ProcessClusterScaleRunner implements ScaleJobRunner {
               .rest()
               .placement(result.getJobID(), replicas > 1 ? REPLICAS_OPERATOR : SINGLE_OPERATOR);
       long distinct = placed.stream().map(SubtaskPlacement::taskManagerId).distinct().count();
+      // The one ordered path into the replicas shares a TaskManager's core with one of them.
+      List<SubtaskPlacement> pipeline =
+          cluster.rest().placement(result.getJobID(), PIPELINE_OPERATOR);
       out.printf(
           Locale.ROOT,
-          "scale: placement replicas=%d distinct_task_managers=%d subtasks=%s%n",
+          "scale: placement replicas=%d distinct_task_managers=%d subtasks=%s pairing=%s%n",
           replicas,
           distinct,
           placed.stream()
               .map(s -> s.subtask() + "@" + s.taskManagerId() + "(" + s.endpoint() + ")")
-              .collect(Collectors.joining(",")));
+              .collect(Collectors.joining(",")),
+          pipeline.stream().map(SubtaskPlacement::taskManagerId).collect(Collectors.joining(",")));
       if (distinct != replicas) {
         out.printf(
             Locale.ROOT,
