@@ -395,7 +395,8 @@ final class BenchCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Trains the same Fashion-MNIST images with each replica count of --replicas (the real"
-            + " bounded job on a local Flink cluster in this JVM, local Kafka broker), for P > 1"
+            + " bounded job on a local Flink cluster in this JVM, or one TaskManager JVM per"
+            + " replica with --cluster processes; local Kafka broker), for P > 1"
             + " as replace (moments local), replace+moments (moments averaged) and delta"
             + " (tlalign.sync.apply=delta).",
         "Prints per run 'scale: replicas=P variant=V images=N span_s=T images_per_s=X"

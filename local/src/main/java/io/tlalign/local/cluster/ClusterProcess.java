@@ -87,7 +87,7 @@ final class ClusterProcess {
   }
 
   /** Throws, with the tails of its output and log, when the process has exited. */
-  void checkAlive(String while_) {
+  void checkAlive(String during) {
     if (!process.isAlive()) {
       throw new IllegalStateException(
           "the "
@@ -97,7 +97,7 @@ final class ClusterProcess {
               + ") exited with code "
               + process.exitValue()
               + " while "
-              + while_
+              + during
               + tails());
     }
   }

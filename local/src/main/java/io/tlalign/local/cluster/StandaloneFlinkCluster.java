@@ -233,7 +233,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
   }
 
   /**
-   * An environment whose jobs run on this cluster, from the shaded job jar: {@code conf} is the
+   * An environment whose jobs run on this cluster, from the shaded job jar: {@code jobConf} is the
    * job's configuration (tlalign.* and Flink options), as for a local environment.
    */
   public StreamExecutionEnvironment environment(Configuration jobConf) {
