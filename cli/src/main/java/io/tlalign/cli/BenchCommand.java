@@ -395,7 +395,8 @@ final class BenchCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Trains the same Fashion-MNIST images with each replica count of --replicas (the real"
-            + " bounded job on a local Flink cluster in this JVM, local Kafka broker), for P > 1"
+            + " bounded job on a local Flink cluster in this JVM, or one TaskManager JVM per"
+            + " replica with --cluster processes; local Kafka broker), for P > 1"
             + " as replace (moments local), replace+moments (moments averaged) and delta"
             + " (tlalign.sync.apply=delta).",
         "Prints per run 'scale: replicas=P variant=V images=N span_s=T images_per_s=X"
@@ -475,10 +476,20 @@ final class BenchCommand implements Runnable {
         description = "Fashion-MNIST folder (default: ${DEFAULT-VALUE}).")
     java.nio.file.Path data;
 
+    @Option(
+        names = "--cluster",
+        defaultValue = "in-jvm",
+        description =
+            "in-jvm: a local Flink cluster in this JVM (its replicas take turns on DJL's lock);"
+                + " processes: per run a JobManager and P TaskManager JVMs with one slot each,"
+                + " running job/target/tlalign-job-*-job.jar (default: ${DEFAULT-VALUE}).")
+    String cluster;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      io.tlalign.local.bench.ScaleJobRunner runner = runner();
       for (int p : replicas) {
         if (p <= 0 || p > 64) {
           fail("--replicas " + p + " is outside 1..64; e.g. --replicas 1,2");
@@ -517,11 +528,30 @@ final class BenchCommand implements Runnable {
                     moments.equals("both"),
                     delta,
                     data,
-                    0L))
+                    0L),
+                runner)
             .run(ps);
       }
       out.flush();
       return 0;
+    }
+
+    /** The runner of --cluster; processes needs the job jar, checked before anything starts. */
+    private io.tlalign.local.bench.ScaleJobRunner runner() {
+      switch (cluster) {
+        case "in-jvm":
+          return new io.tlalign.local.bench.InJvmScaleRunner();
+        case "processes":
+          try {
+            io.tlalign.local.cluster.JobJar.locate();
+          } catch (IllegalStateException e) {
+            fail("--cluster processes: " + e.getMessage());
+          }
+          return new io.tlalign.local.bench.ProcessClusterScaleRunner();
+        default:
+          fail("--cluster is \"" + cluster + "\"; use in-jvm or processes");
+          return null;
+      }
     }
 
     private void fail(String message) {

@@ -8,7 +8,6 @@ import io.tlalign.datasets.ProgressListener;
 import io.tlalign.datasets.ReplaySpec;
 import io.tlalign.datasets.Split;
 import io.tlalign.job.JobTopics;
-import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.operators.TrainingTimes;
 import io.tlalign.job.publish.ModelStore;
 import io.tlalign.job.settings.TlAlignOptions;
@@ -34,8 +33,6 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,9 +42,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Data-parallel scaling of the real job: the same Fashion-MNIST images trained once per replica
  * count (and, for P > 1, once with moments local and once with moments averaged), each run bounded
- * on a local Flink cluster in this JVM against a local broker. Prints per run the total and
- * per-replica images/s over the training span, the median round latency, the efficiency (time in
- * training steps over span x P) and the test accuracy of the final model.
+ * against a local broker, on a local Flink cluster in this JVM or on one of separate processes
+ * ({@link ScaleJobRunner}). Prints per run the total and per-replica images/s over the training
+ * span, the median round latency, the efficiency (time in training steps over span x P) and the
+ * test accuracy of the final model.
  */
 public final class ScaleBenchmark {
 
@@ -79,9 +77,16 @@ public final class ScaleBenchmark {
       long localSteps) {}
 
   private final Options options;
+  private final ScaleJobRunner runner;
 
   public ScaleBenchmark(Options options) {
+    this(options, new InJvmScaleRunner());
+  }
+
+  /** Runs each job with {@code runner}: in this JVM, or on a cluster of separate processes. */
+  public ScaleBenchmark(Options options, ScaleJobRunner runner) {
     this.options = options;
+    this.runner = runner;
   }
 
   public List<Result> run(PrintStream out) throws Exception {
@@ -143,12 +148,7 @@ public final class ScaleBenchmark {
     Configuration conf = configuration(bootstrap, topic, work, run, p, moments);
     conf.set(TlAlignOptions.SYNC_APPLY, delta ? "delta" : "replace");
     JobTopics.ensure(conf);
-    Configuration cluster = new Configuration(conf);
-    cluster.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, p));
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(Math.max(2, p), cluster);
-    TlAlignJob.build(env, conf);
-    JobExecutionResult result = env.execute("tlalign-bench-scale-" + run);
+    JobExecutionResult result = runner.run(conf, p, "tlalign-bench-scale-" + run, work, out);
 
     long computeNanos = result.getAccumulatorResult(TrainingTimes.COMPUTE_NANOS);
     long first = result.getAccumulatorResult(TrainingTimes.FIRST_STEP_MS);
