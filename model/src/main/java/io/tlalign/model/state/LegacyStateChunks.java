@@ -1,0 +1,201 @@
+package io.tlalign.model.state;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The reader of the chunk framing that training-state checkpoints used before {@link StateChunks}
+ * moved to the shared chunk frame ({@code io.tlalign.schemas.framing.ChunkFrame}): kept so that
+ * checkpoints and savepoints written by earlier builds still restore. Nothing writes it any more.
+ *
+ * <h2>Chunk layout (TLCK)</h2>
+ *
+ * <pre>
+ * offset  size  field (little-endian)
+ * 0       4     magic, ASCII "TLCK" (54 4C 43 4B)
+ * 4       4     int32  index of this chunk, 0-based
+ * 8       4     int32  number of chunks n
+ * 12      8     int64  total payload length T, all chunks together
+ * 20      4     int32  CRC32C of this chunk's payload
+ * 24      ...   payload: the next bytes of the encoded state
+ * </pre>
+ */
+final class LegacyStateChunks {
+
+  /** The bytes of header in front of every chunk's payload. */
+  static final int HEADER_BYTES = 24;
+
+  private static final int MAGIC = 0x4B434C54; // "TLCK" read as a little-endian int32
+
+  /** Whether {@code chunks} are in this framing: the first one starts with "TLCK". */
+  static boolean isLegacy(List<byte[]> chunks) {
+    byte[] first = chunks.isEmpty() ? null : chunks.get(0);
+    return first != null
+        && first.length >= 4
+        && ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == MAGIC;
+  }
+
+  private static final int MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
+  private LegacyStateChunks() {}
+
+  /**
+   * Joins TLCK chunks back into the original bytes, after checking every chunk header and payload
+   * checksum.
+   *
+   * @throws CorruptTrainingStateException naming the missing, misplaced or altered chunk
+   */
+  static byte[] join(List<byte[]> chunks) throws CorruptTrainingStateException {
+    long total = verify(chunks);
+    if (total > MAX_ARRAY_BYTES) {
+      throw new CorruptTrainingStateException(
+          "training state chunks hold "
+              + total
+              + " bytes, more than one Java array holds; read them with open(chunks)");
+    }
+    byte[] joined = new byte[(int) total];
+    int at = 0;
+    for (byte[] c : chunks) {
+      int n = c.length - HEADER_BYTES;
+      System.arraycopy(c, HEADER_BYTES, joined, at, n);
+      at += n;
+    }
+    return joined;
+  }
+
+  /**
+   * Checks every chunk as {@link #join} does, then returns a stream over the joined payloads that
+   * copies nothing.
+   *
+   * @throws CorruptTrainingStateException naming the missing, misplaced or altered chunk
+   */
+  static InputStream open(List<byte[]> chunks) throws CorruptTrainingStateException {
+    verify(chunks);
+    List<InputStream> parts = new ArrayList<>(chunks.size());
+    for (byte[] c : chunks) {
+      parts.add(new ByteArrayInputStream(c, HEADER_BYTES, c.length - HEADER_BYTES));
+    }
+    return new SequenceInputStream(Collections.enumeration(parts));
+  }
+
+  private static long verify(List<byte[]> chunks) throws CorruptTrainingStateException {
+    if (chunks.isEmpty()) {
+      throw new CorruptTrainingStateException(
+          "no training state chunks; a chunked state has at least one chunk");
+    }
+    int declaredCount = -1;
+    long declaredTotal = -1;
+    BitSet seen = new BitSet();
+    for (int pos = 0; pos < chunks.size(); pos++) {
+      byte[] c = chunks.get(pos);
+      if (c == null || c.length < HEADER_BYTES) {
+        throw new CorruptTrainingStateException(
+            "training state chunk at position "
+                + pos
+                + " is "
+                + (c == null ? "null" : c.length + " bytes")
+                + ", shorter than the "
+                + HEADER_BYTES
+                + "-byte chunk header; the chunk was truncated");
+      }
+      ByteBuffer h = ByteBuffer.wrap(c, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      if (h.getInt(0) != MAGIC) {
+        throw new CorruptTrainingStateException(
+            "value at position " + pos + " is not a training state chunk (no 'TLCK' magic)");
+      }
+      int index = h.getInt(4);
+      int count = h.getInt(8);
+      long total = h.getLong(12);
+      if (pos == 0) {
+        declaredCount = count;
+        declaredTotal = total;
+        if (count < 1 || total < 0) {
+          throw new CorruptTrainingStateException(
+              "training state chunk 0 declares " + count + " chunks of " + total + " bytes");
+        }
+      } else if (count != declaredCount || total != declaredTotal) {
+        throw new CorruptTrainingStateException(
+            "training state chunk at position "
+                + pos
+                + " belongs to another state: it declares "
+                + count
+                + " chunks and "
+                + total
+                + " bytes, the first chunk "
+                + declaredCount
+                + " and "
+                + declaredTotal);
+      }
+      if (index >= 0 && index < declaredCount) {
+        seen.set(index);
+      }
+    }
+    if (chunks.size() != declaredCount) {
+      BitSet missing = new BitSet();
+      missing.set(0, Math.min(declaredCount, chunks.size() + 64));
+      missing.andNot(seen);
+      throw new CorruptTrainingStateException(
+          "training state chunks are incomplete: the chunks declare "
+              + declaredCount
+              + ", got "
+              + chunks.size()
+              + (missing.isEmpty() ? "" : "; missing chunk(s) " + missing));
+    }
+    long sum = 0;
+    for (int pos = 0; pos < chunks.size(); pos++) {
+      byte[] c = chunks.get(pos);
+      ByteBuffer h = ByteBuffer.wrap(c, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      int index = h.getInt(4);
+      if (index != pos) {
+        throw new CorruptTrainingStateException(
+            "training state chunk at position "
+                + pos
+                + " has index "
+                + index
+                + "; chunks must be given in order 0.."
+                + (declaredCount - 1)
+                + (seen.cardinality() < declaredCount
+                    ? " and chunk(s) " + missingOf(seen, declaredCount) + " are missing"
+                    : ""));
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(c, HEADER_BYTES, c.length - HEADER_BYTES);
+      int stored = h.getInt(20);
+      if ((int) crc.getValue() != stored) {
+        throw new CorruptTrainingStateException(
+            "training state chunk "
+                + pos
+                + " payload checksum mismatch: stored crc32c "
+                + String.format("%08x", stored)
+                + ", computed "
+                + String.format("%08x", (int) crc.getValue())
+                + "; the chunk was altered");
+      }
+      sum += c.length - HEADER_BYTES;
+    }
+    if (sum != declaredTotal) {
+      throw new CorruptTrainingStateException(
+          "training state chunk payloads add up to "
+              + sum
+              + " bytes but the chunks declare "
+              + declaredTotal
+              + "; a chunk was truncated or padded");
+    }
+    return declaredTotal;
+  }
+
+  private static BitSet missingOf(BitSet seen, int count) {
+    BitSet missing = new BitSet();
+    missing.set(0, count);
+    missing.andNot(seen);
+    return missing;
+  }
+}
