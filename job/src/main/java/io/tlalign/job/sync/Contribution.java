@@ -6,6 +6,7 @@ import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.schemas.framing.ChunkWriter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,7 +33,7 @@ public final class Contribution {
         .build();
   }
 
-  /** The messages of one contribution, in order. */
+  /** The messages of one contribution, in order (a list the caller may change). */
   public static List<byte[]> messages(
       String runId,
       long round,
@@ -44,8 +45,11 @@ public final class Contribution {
     if (chunkBytes <= 0) {
       throw new IllegalArgumentException("chunk size must be > 0, got " + chunkBytes);
     }
-    return ChunkWriter.cut(
-        SyncChunk.contributionHeader(runId, round, step, replica, replicas), payload, chunkBytes);
+    return new ArrayList<>(
+        ChunkWriter.cut(
+            SyncChunk.contributionHeader(runId, round, step, replica, replicas),
+            payload,
+            chunkBytes));
   }
 
   static byte[] sha256(byte[] bytes) {
