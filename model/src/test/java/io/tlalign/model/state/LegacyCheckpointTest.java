@@ -30,11 +30,13 @@ class LegacyCheckpointTest {
     assertThat(state.refusedSteps()).isEqualTo(2);
     assertThat(state.optimizerStepCount()).isEqualTo(12);
     assertThat(state.rngState()).containsExactly(0x11, 0x22, 0x33, 0x44);
-    assertThat(state.metadata()).containsExactly(
-        java.util.Map.entry("mixing", "tlalign"), java.util.Map.entry("seed", "7"));
+    assertThat(state.metadata())
+        .containsExactly(
+            java.util.Map.entry("mixing", "tlalign"), java.util.Map.entry("seed", "7"));
     assertThat(state.parameters().get(0).name()).isEqualTo("patch.weight");
     assertThat(state.parameters().get(0).shape()).containsExactly(2, 3);
-    assertThat(state.parameters().get(0).data()).containsExactly(0.5f, -1.25f, 2f, 0f, -0.0f, 3.75f);
+    assertThat(state.parameters().get(0).data())
+        .containsExactly(0.5f, -1.25f, 2f, 0f, -0.0f, 3.75f);
     assertThat(Float.floatToRawIntBits(state.parameters().get(0).data()[4])).isEqualTo(0x80000000);
     assertThat(state.parameters().get(1).data()).containsExactly(0.125f, -8f);
     assertThat(state.secondMoments().get(0).data()).containsExactly(1f, 4f, 9f, 16f, 25f, 36f);
@@ -80,9 +82,11 @@ class LegacyCheckpointTest {
 
   @Test
   void aLegacyChunkAmongCurrentOnesIsRefused() {
-    List<byte[]> mixed = new ArrayList<>(TrainingStateFormat.toChunks(FixtureStates.expected(), 200));
+    List<byte[]> mixed =
+        new ArrayList<>(TrainingStateFormat.toChunks(FixtureStates.expected(), 200));
     mixed.set(1, FixtureStates.chunks(FIXTURE).get(1));
     assertThatThrownBy(() -> TrainingStateFormat.fromChunks(mixed))
-        .hasMessageStartingWith("value at position 1 is not a training state chunk (no 'TLCF' magic");
+        .hasMessageStartingWith(
+            "value at position 1 is not a training state chunk (no 'TLCF' magic");
   }
 }

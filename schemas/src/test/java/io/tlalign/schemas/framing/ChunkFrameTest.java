@@ -42,7 +42,8 @@ class ChunkFrameTest {
 
   @Test
   void layoutIsTheDocumentedOne() {
-    byte[] frame = ChunkFrame.encode(header(1, 3, 10), "abcXY".getBytes(StandardCharsets.US_ASCII), 0, 3);
+    byte[] frame =
+        ChunkFrame.encode(header(1, 3, 10), "abcXY".getBytes(StandardCharsets.US_ASCII), 0, 3);
 
     ByteBuffer b = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);
     assertThat(new String(frame, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("TLCF");
@@ -140,7 +141,8 @@ class ChunkFrameTest {
     byte[] frame = ChunkFrame.encode(header(1, 3, 10), new byte[] {1, 2, 3, 4}, 0, 4);
     for (int bit = 0; bit < frame.length * 8; bit++) {
       byte[] altered = flip(frame, bit);
-      assertThat(catchThrowableOfType(() -> ChunkFrame.decode(altered), CorruptChunkException.class))
+      assertThat(
+              catchThrowableOfType(() -> ChunkFrame.decode(altered), CorruptChunkException.class))
           .as("bit %d (byte %d)", bit, bit / 8)
           .isNotNull();
     }
@@ -155,7 +157,8 @@ class ChunkFrameTest {
         catchThrowableOfType(() -> ChunkFrame.decode(altered), CorruptChunkException.class);
 
     assertThat(e.reason()).isEqualTo(Reason.CHECKSUM_MISMATCH);
-    assertThat(e).hasMessageMatching("checksum mismatch: stored crc32c [0-9a-f]{8}, computed [0-9a-f]{8}");
+    assertThat(e)
+        .hasMessageMatching("checksum mismatch: stored crc32c [0-9a-f]{8}, computed [0-9a-f]{8}");
     assertThat(e.header().getIndex()).isEqualTo(1);
   }
 
@@ -190,7 +193,8 @@ class ChunkFrameTest {
   void anotherMagicIsNotAFrame() {
     assertThatThrownBy(() -> ChunkFrame.decode(new byte[] {'P', 'K', 3, 4, 0, 0}))
         .isInstanceOf(CorruptChunkException.class)
-        .hasMessage("the first bytes are 50 4b 03 04, not the chunk frame magic 'TLCF' (54 4c 43 46)");
+        .hasMessage(
+            "the first bytes are 50 4b 03 04, not the chunk frame magic 'TLCF' (54 4c 43 46)");
   }
 
   @Test
@@ -239,7 +243,8 @@ class ChunkFrameTest {
     // 32 + union branch 1.
     assertThat(bound).isEqualTo(20 + 10 + 5 + 5 + 10 + 32 + 1);
     byte[] widest =
-        ChunkFrame.encode(header(Integer.MAX_VALUE - 1, Integer.MAX_VALUE, Long.MAX_VALUE), new byte[0], 0, 0);
+        ChunkFrame.encode(
+            header(Integer.MAX_VALUE - 1, Integer.MAX_VALUE, Long.MAX_VALUE), new byte[0], 0, 0);
     assertThat(widest).hasSize(bound);
   }
 
@@ -252,7 +257,9 @@ class ChunkFrameTest {
   static void reseal(byte[] frame) {
     CRC32C crc = new CRC32C();
     crc.update(frame, 0, frame.length - 4);
-    ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN).putInt(frame.length - 4, (int) crc.getValue());
+    ByteBuffer.wrap(frame)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(frame.length - 4, (int) crc.getValue());
   }
 
   private static byte[] flip(byte[] bytes, int bit) {

@@ -33,8 +33,7 @@ class ChunkHeaderEvolutionTest {
     byte[] frame =
         ChunkWriter.cut(
                 ChunkHeader.newBuilder()
-                    .setContribution(
-                        new RoundContribution("run-9", 4L, 40L, 1, 2)),
+                    .setContribution(new RoundContribution("run-9", 4L, 40L, 1, 2)),
                 payload,
                 4)
             .get(1);
