@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Sync messages in both framings a replica may meet: the current chunk frame ({@code
@@ -27,18 +29,12 @@ class SyncFramingTest {
 
   private static final String RUN = "fixture-run";
 
-  @Test
-  void messagesOfFrameVersionOneDecodeToTheirContribution() throws Exception {
-    List<byte[]> messages = messages("frames-tlcf-v1");
-    assertThat(new String(messages.get(0), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("TLCF");
-    checkHeaders(messages);
-    checkRound(messages);
-  }
-
-  @Test
-  void messagesOfTheEarlierTlsyLayoutStillDecodeToTheirContribution() throws Exception {
-    List<byte[]> messages = messages("legacy-tlsy-v1");
-    assertThat(new String(messages.get(0), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("TLSY");
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"frames-tlcf-v1, TLCF", "legacy-tlsy-v1, TLSY"})
+  void messagesOfEitherFramingDecodeToTheirContribution(String folder, String magic)
+      throws Exception {
+    List<byte[]> messages = messages(folder);
+    assertThat(new String(messages.get(0), 0, 4, StandardCharsets.US_ASCII)).isEqualTo(magic);
     checkHeaders(messages);
     checkRound(messages);
   }

@@ -6,7 +6,6 @@ import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -91,9 +90,7 @@ final class LegacyStateChunks {
       throw new CorruptTrainingStateException(
           "no training state chunks; a chunked state has at least one chunk");
     }
-    int declaredCount = -1;
-    long declaredTotal = -1;
-    BitSet seen = new BitSet();
+    List<ChunkOrder.Place> places = new ArrayList<>(chunks.size());
     for (int pos = 0; pos < chunks.size(); pos++) {
       byte[] c = chunks.get(pos);
       if (c == null || c.length < HEADER_BYTES) {
@@ -111,64 +108,15 @@ final class LegacyStateChunks {
         throw new CorruptTrainingStateException(
             "value at position " + pos + " is not a training state chunk (no 'TLCK' magic)");
       }
-      int index = h.getInt(4);
-      int count = h.getInt(8);
-      long total = h.getLong(12);
-      if (pos == 0) {
-        declaredCount = count;
-        declaredTotal = total;
-        if (count < 1 || total < 0) {
-          throw new CorruptTrainingStateException(
-              "training state chunk 0 declares " + count + " chunks of " + total + " bytes");
-        }
-      } else if (count != declaredCount || total != declaredTotal) {
-        throw new CorruptTrainingStateException(
-            "training state chunk at position "
-                + pos
-                + " belongs to another state: it declares "
-                + count
-                + " chunks and "
-                + total
-                + " bytes, the first chunk "
-                + declaredCount
-                + " and "
-                + declaredTotal);
-      }
-      if (index >= 0 && index < declaredCount) {
-        seen.set(index);
-      }
+      places.add(
+          new ChunkOrder.Place(h.getInt(4), h.getInt(8), h.getLong(12), c.length - HEADER_BYTES));
     }
-    if (chunks.size() != declaredCount) {
-      BitSet missing = new BitSet();
-      missing.set(0, Math.min(declaredCount, chunks.size() + 64));
-      missing.andNot(seen);
-      throw new CorruptTrainingStateException(
-          "training state chunks are incomplete: the chunks declare "
-              + declaredCount
-              + ", got "
-              + chunks.size()
-              + (missing.isEmpty() ? "" : "; missing chunk(s) " + missing));
-    }
-    long sum = 0;
+    ChunkOrder.check(places);
     for (int pos = 0; pos < chunks.size(); pos++) {
       byte[] c = chunks.get(pos);
-      ByteBuffer h = ByteBuffer.wrap(c, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      int index = h.getInt(4);
-      if (index != pos) {
-        throw new CorruptTrainingStateException(
-            "training state chunk at position "
-                + pos
-                + " has index "
-                + index
-                + "; chunks must be given in order 0.."
-                + (declaredCount - 1)
-                + (seen.cardinality() < declaredCount
-                    ? " and chunk(s) " + missingOf(seen, declaredCount) + " are missing"
-                    : ""));
-      }
       CRC32C crc = new CRC32C();
       crc.update(c, HEADER_BYTES, c.length - HEADER_BYTES);
-      int stored = h.getInt(20);
+      int stored = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN).getInt(20);
       if ((int) crc.getValue() != stored) {
         throw new CorruptTrainingStateException(
             "training state chunk "
@@ -179,23 +127,7 @@ final class LegacyStateChunks {
                 + String.format("%08x", (int) crc.getValue())
                 + "; the chunk was altered");
       }
-      sum += c.length - HEADER_BYTES;
     }
-    if (sum != declaredTotal) {
-      throw new CorruptTrainingStateException(
-          "training state chunk payloads add up to "
-              + sum
-              + " bytes but the chunks declare "
-              + declaredTotal
-              + "; a chunk was truncated or padded");
-    }
-    return declaredTotal;
-  }
-
-  private static BitSet missingOf(BitSet seen, int count) {
-    BitSet missing = new BitSet();
-    missing.set(0, count);
-    missing.andNot(seen);
-    return missing;
+    return places.get(0).total();
   }
 }

@@ -10,7 +10,6 @@ import java.io.SequenceInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -150,24 +149,15 @@ public final class StateChunks {
       frames.add(frame(chunks.get(pos), pos));
     }
     ChunkHeader first = frames.get(0).header();
-    int declaredCount = first.getCount();
-    long declaredTotal = first.getPayloadBytes();
-    BitSet seen = new BitSet();
-    for (int pos = 0; pos < frames.size(); pos++) {
+    List<ChunkOrder.Place> places = new ArrayList<>(frames.size());
+    for (ChunkFrame f : frames) {
+      ChunkHeader h = f.header();
+      places.add(
+          new ChunkOrder.Place(h.getIndex(), h.getCount(), h.getPayloadBytes(), f.dataLength()));
+    }
+    ChunkOrder.check(places);
+    for (int pos = 1; pos < frames.size(); pos++) {
       ChunkHeader h = frames.get(pos).header();
-      if (h.getCount() != declaredCount || h.getPayloadBytes() != declaredTotal) {
-        throw new CorruptTrainingStateException(
-            "training state chunk at position "
-                + pos
-                + " belongs to another state: it declares "
-                + h.getCount()
-                + " chunks and "
-                + h.getPayloadBytes()
-                + " bytes, the first chunk "
-                + declaredCount
-                + " and "
-                + declaredTotal);
-      }
       if (!h.getPayloadSha256().equals(first.getPayloadSha256())) {
         throw new CorruptTrainingStateException(
             "training state chunk at position "
@@ -177,48 +167,9 @@ public final class StateChunks {
                 + ", the first chunk "
                 + hex(first));
       }
-      seen.set(h.getIndex());
     }
-    if (frames.size() != declaredCount) {
-      BitSet missing = new BitSet();
-      missing.set(0, Math.min(declaredCount, frames.size() + 64));
-      missing.andNot(seen);
-      throw new CorruptTrainingStateException(
-          "training state chunks are incomplete: the chunks declare "
-              + declaredCount
-              + ", got "
-              + frames.size()
-              + (missing.isEmpty() ? "" : "; missing chunk(s) " + missing));
-    }
-    long sum = 0;
     MessageDigest sha = sha256();
-    for (int pos = 0; pos < frames.size(); pos++) {
-      ChunkFrame f = frames.get(pos);
-      int index = f.header().getIndex();
-      if (index != pos) {
-        BitSet missing = new BitSet();
-        missing.set(0, declaredCount);
-        missing.andNot(seen);
-        throw new CorruptTrainingStateException(
-            "training state chunk at position "
-                + pos
-                + " has index "
-                + index
-                + "; chunks must be given in order 0.."
-                + (declaredCount - 1)
-                + (missing.isEmpty() ? "" : " and chunk(s) " + missing + " are missing"));
-      }
-      f.digestData(sha);
-      sum += f.dataLength();
-    }
-    if (sum != declaredTotal) {
-      throw new CorruptTrainingStateException(
-          "training state chunk data add up to "
-              + sum
-              + " bytes but the chunks declare "
-              + declaredTotal
-              + "; a chunk was truncated or padded");
-    }
+    frames.forEach(f -> f.digestData(sha));
     byte[] computed = sha.digest();
     if (!MessageDigest.isEqual(computed, first.getPayloadSha256().bytes())) {
       throw new CorruptTrainingStateException(

@@ -25,22 +25,7 @@ class LegacyCheckpointTest {
 
     TrainingState state = TrainingStateFormat.fromChunks(chunks);
 
-    assertThat(state.preset()).isEqualTo("vit-tiny-fm");
-    assertThat(state.step()).isEqualTo(12);
-    assertThat(state.refusedSteps()).isEqualTo(2);
-    assertThat(state.optimizerStepCount()).isEqualTo(12);
-    assertThat(state.rngState()).containsExactly(0x11, 0x22, 0x33, 0x44);
-    assertThat(state.metadata())
-        .containsExactly(
-            java.util.Map.entry("mixing", "tlalign"), java.util.Map.entry("seed", "7"));
-    assertThat(state.parameters().get(0).name()).isEqualTo("patch.weight");
-    assertThat(state.parameters().get(0).shape()).containsExactly(2, 3);
-    assertThat(state.parameters().get(0).data())
-        .containsExactly(0.5f, -1.25f, 2f, 0f, -0.0f, 3.75f);
-    assertThat(Float.floatToRawIntBits(state.parameters().get(0).data()[4])).isEqualTo(0x80000000);
-    assertThat(state.parameters().get(1).data()).containsExactly(0.125f, -8f);
-    assertThat(state.secondMoments().get(0).data()).containsExactly(1f, 4f, 9f, 16f, 25f, 36f);
-    assertThat(state).isEqualTo(FixtureStates.expected());
+    FixtureStates.checkIsTheFixtureState(state);
 
     byte[] joined = StateChunks.join(chunks);
     assertThat(new String(joined, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("TLAS");

@@ -34,16 +34,7 @@ class StateFramesFixtureTest {
 
     TrainingState state = TrainingStateFormat.fromChunks(chunks);
 
-    assertThat(state.preset()).isEqualTo("vit-tiny-fm");
-    assertThat(state.step()).isEqualTo(12);
-    assertThat(state.refusedSteps()).isEqualTo(2);
-    assertThat(state.optimizerStepCount()).isEqualTo(12);
-    assertThat(state.rngState()).containsExactly(0x11, 0x22, 0x33, 0x44);
-    assertThat(state.parameters().get(0).data())
-        .containsExactly(0.5f, -1.25f, 2f, 0f, -0.0f, 3.75f);
-    assertThat(state.firstMoments().get(1).data()).containsExactly(-0.5f, 0.5f);
-    assertThat(state.secondMoments().get(1).data()).containsExactly(0.0625f, 2f);
-    assertThat(state).isEqualTo(FixtureStates.expected());
+    FixtureStates.checkIsTheFixtureState(state);
     assertThat(new String(StateChunks.join(chunks), 0, 4, StandardCharsets.US_ASCII))
         .isEqualTo("TLAS");
   }
