@@ -42,37 +42,11 @@ final class LegacyStateChunks {
         && ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == MAGIC;
   }
 
-  private static final int MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
-
   private LegacyStateChunks() {}
 
   /**
-   * Joins TLCK chunks back into the original bytes, after checking every chunk header and payload
-   * checksum.
-   *
-   * @throws CorruptTrainingStateException naming the missing, misplaced or altered chunk
-   */
-  static byte[] join(List<byte[]> chunks) throws CorruptTrainingStateException {
-    long total = verify(chunks);
-    if (total > MAX_ARRAY_BYTES) {
-      throw new CorruptTrainingStateException(
-          "training state chunks hold "
-              + total
-              + " bytes, more than one Java array holds; read them with open(chunks)");
-    }
-    byte[] joined = new byte[(int) total];
-    int at = 0;
-    for (byte[] c : chunks) {
-      int n = c.length - HEADER_BYTES;
-      System.arraycopy(c, HEADER_BYTES, joined, at, n);
-      at += n;
-    }
-    return joined;
-  }
-
-  /**
-   * Checks every chunk as {@link #join} does, then returns a stream over the joined payloads that
-   * copies nothing.
+   * Checks every chunk (header, order, payload checksum), then returns a stream over the joined
+   * payloads that copies nothing.
    *
    * @throws CorruptTrainingStateException naming the missing, misplaced or altered chunk
    */
@@ -85,7 +59,7 @@ final class LegacyStateChunks {
     return new SequenceInputStream(Collections.enumeration(parts));
   }
 
-  private static long verify(List<byte[]> chunks) throws CorruptTrainingStateException {
+  private static void verify(List<byte[]> chunks) throws CorruptTrainingStateException {
     if (chunks.isEmpty()) {
       throw new CorruptTrainingStateException(
           "no training state chunks; a chunked state has at least one chunk");
@@ -128,6 +102,5 @@ final class LegacyStateChunks {
                 + "; the chunk was altered");
       }
     }
-    return places.get(0).total();
   }
 }

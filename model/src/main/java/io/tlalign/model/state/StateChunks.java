@@ -5,6 +5,7 @@ import io.tlalign.schemas.RoundContribution;
 import io.tlalign.schemas.framing.ChunkFrame;
 import io.tlalign.schemas.framing.ChunkWriter;
 import io.tlalign.schemas.framing.CorruptChunkException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.security.MessageDigest;
@@ -75,24 +76,19 @@ public final class StateChunks {
    * @throws CorruptTrainingStateException naming the missing, misplaced or altered chunk
    */
   public static byte[] join(List<byte[]> chunks) throws CorruptTrainingStateException {
-    if (LegacyStateChunks.isLegacy(chunks)) {
-      return LegacyStateChunks.join(chunks);
+    try (InputStream in = open(chunks)) {
+      byte[] joined = in.readNBytes(MAX_ARRAY_BYTES);
+      if (in.read() >= 0) {
+        throw new CorruptTrainingStateException(
+            "training state chunks hold more bytes than one Java array holds; read them with"
+                + " open(chunks)");
+      }
+      return joined;
+    } catch (CorruptTrainingStateException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IllegalStateException("reading chunks in memory cannot fail", e);
     }
-    List<ChunkFrame> frames = verify(chunks);
-    long total = frames.get(0).header().getPayloadBytes();
-    if (total > MAX_ARRAY_BYTES) {
-      throw new CorruptTrainingStateException(
-          "training state chunks hold "
-              + total
-              + " bytes, more than one Java array holds; read them with open(chunks)");
-    }
-    byte[] joined = new byte[(int) total];
-    int at = 0;
-    for (ChunkFrame f : frames) {
-      f.copyData(joined, at);
-      at += f.dataLength();
-    }
-    return joined;
   }
 
   /**
