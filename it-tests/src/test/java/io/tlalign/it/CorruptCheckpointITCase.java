@@ -14,6 +14,7 @@ import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
+import io.tlalign.schemas.framing.ChunkFrame;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,13 +59,14 @@ import org.slf4j.LoggerFactory;
  * from the saved step.
  *
  * <p>How the bytes are altered: the training operator keeps its state as operator list state of
- * {@code byte[]} chunks (see {@link StateChunks}), each starting with the 24-byte header whose
- * first four bytes are ASCII "TLCK" and whose payload (the {@link TrainingStateFormat} encoding)
- * starts with ASCII "TLAS". Flink writes a byte-array list state as the raw bytes of each element
- * (no compression by default), into {@code _metadata} or, above the inline threshold, a file next
- * to it. The test scans every file of a copy of the savepoint folder for "TLCK", checks that the
- * header there is a real chunk (its payload's CRC32C matches and the payload joins back into a
- * training state), then flips one bit in the middle of the payload, in the tensor data.
+ * {@code byte[]} chunks (see {@link StateChunks}), each a {@link ChunkFrame}: the magic ASCII
+ * "TLCF", the frame version, the header length H and data length D, the header, the data (the
+ * {@link TrainingStateFormat} encoding, which starts with ASCII "TLAS") and a CRC32C of all that.
+ * Flink writes a byte-array list state as the raw bytes of each element (no compression by
+ * default), into {@code _metadata} or, above the inline threshold, a file next to it. The test
+ * scans every file of a copy of the savepoint folder for "TLCF", checks that the frame there is a
+ * real chunk (its CRC32C matches and the chunks join back into a training state), then flips one
+ * bit in the middle of the data, in the tensor data.
  */
 class CorruptCheckpointITCase {
 
@@ -87,10 +89,7 @@ class CorruptCheckpointITCase {
   private static final int MORE = 64;
   private static final int BATCH = 32;
 
-  /** TrainFunction.CHUNK_BYTES: every chunk but the last carries this much payload. */
-  private static final int PAYLOAD_PER_CHUNK = (8 << 20) - StateChunks.HEADER_BYTES;
-
-  private static final byte[] TLCK = {'T', 'L', 'C', 'K'};
+  private static final byte[] TLCF = {'T', 'L', 'C', 'F'};
   private static final byte[] TLAS = {'T', 'L', 'A', 'S'};
 
   @TempDir static Path work;
@@ -160,7 +159,7 @@ class CorruptCheckpointITCase {
 
     // Alter it: one bit in the middle of the first chunk's payload (tensor data).
     ChunkAt target = chunks.get(0);
-    long flipAt = target.offset() + StateChunks.HEADER_BYTES + target.payloadLength() / 2;
+    long flipAt = target.offset() + target.dataStart() + target.payloadLength() / 2;
     flipBit(target.file(), flipAt);
     LOG.info(
         "savepoint {}: {} training state chunk(s); flipped bit 0 of byte {} of {} (chunk {} of"
@@ -171,7 +170,7 @@ class CorruptCheckpointITCase {
         altered.relativize(target.file()),
         target.index(),
         target.payloadLength(),
-        target.offset() + StateChunks.HEADER_BYTES);
+        target.offset() + target.dataStart());
     assertThatThrownBy(() -> TrainingStateFormat.fromChunks(findChunksUnchecked(altered)))
         .as("the altered copy no longer verifies");
 
@@ -322,18 +321,22 @@ class CorruptCheckpointITCase {
 
   // ------------------------------------------------------------------- savepoint bytes
 
-  /** A training state chunk found in a savepoint file, verified against its own header. */
-  private record ChunkAt(Path file, long offset, int index, int payloadLength, byte[] bytes) {}
+  /**
+   * A training state chunk found in a savepoint file, verified against its own checksum; its data
+   * starts {@code dataStart} bytes after {@code offset}.
+   */
+  private record ChunkAt(
+      Path file, long offset, int index, int dataStart, int payloadLength, byte[] bytes) {}
 
   private static List<byte[]> findChunksUnchecked(Path dir) throws IOException {
     List<byte[]> out = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         byte[] b = Files.readAllBytes(f);
-        for (int at = indexOf(b, TLCK, 0); at >= 0; at = indexOf(b, TLCK, at + 1)) {
-          Header h = Header.at(b, at);
+        for (int at = indexOf(b, TLCF, 0); at >= 0; at = indexOf(b, TLCF, at + 1)) {
+          Frame h = Frame.at(b, at);
           if (h != null) {
-            out.add(Arrays.copyOfRange(b, at, at + StateChunks.HEADER_BYTES + h.payload()));
+            out.add(Arrays.copyOfRange(b, at, at + h.length()));
           }
         }
       }
@@ -342,33 +345,33 @@ class CorruptCheckpointITCase {
   }
 
   /**
-   * Every "TLCK" in the files under {@code dir} whose header is consistent and whose payload has
-   * the CRC32C the header gives; a chance "TLCK" elsewhere would fail that check and is skipped.
+   * Every "TLCF" in the files under {@code dir} whose frame lengths fit and whose bytes have the
+   * CRC32C the frame ends with; a chance "TLCF" elsewhere would fail that check and is skipped.
    */
-  private static List<ChunkAt> findChunks(Path dir) throws IOException {
+  private static List<ChunkAt> findChunks(Path dir) throws Exception {
     List<ChunkAt> out = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         byte[] b = Files.readAllBytes(f);
-        for (int at = indexOf(b, TLCK, 0); at >= 0; at = indexOf(b, TLCK, at + 1)) {
-          Header h = Header.at(b, at);
+        for (int at = indexOf(b, TLCF, 0); at >= 0; at = indexOf(b, TLCF, at + 1)) {
+          Frame h = Frame.at(b, at);
           if (h == null) {
             continue;
           }
-          int start = at + StateChunks.HEADER_BYTES;
           CRC32C crc = new CRC32C();
-          crc.update(b, start, h.payload());
+          crc.update(b, at, h.length() - 4);
           if ((int) crc.getValue() != h.crc()) {
             continue;
           }
-          if (h.index() == 0) {
+          byte[] bytes = Arrays.copyOfRange(b, at, at + h.length());
+          int index = ChunkFrame.decode(bytes).header().getIndex();
+          int start = at + h.dataStart();
+          if (index == 0) {
             assertThat(Arrays.copyOfRange(b, start, start + 4))
-                .as("the first chunk's payload starts with the state magic TLAS")
+                .as("the first chunk's data starts with the state magic TLAS")
                 .isEqualTo(TLAS);
           }
-          out.add(
-              new ChunkAt(
-                  f, at, h.index(), h.payload(), Arrays.copyOfRange(b, at, start + h.payload())));
+          out.add(new ChunkAt(f, at, index, h.dataStart(), h.data(), bytes));
         }
       }
     }
@@ -376,25 +379,28 @@ class CorruptCheckpointITCase {
     return out;
   }
 
-  private record Header(int index, int count, long total, int crc, int payload) {
-    static Header at(byte[] b, int at) {
-      if (at + StateChunks.HEADER_BYTES > b.length) {
+  /** The fixed prefix of a chunk frame (magic, version, H, D) and its trailing CRC32C. */
+  private record Frame(int dataStart, int data, int crc) {
+    int length() {
+      return dataStart + data + 4;
+    }
+
+    static Frame at(byte[] b, int at) {
+      if (at + 16 > b.length) {
         return null;
       }
-      ByteBuffer h =
-          ByteBuffer.wrap(b, at, StateChunks.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      int index = h.getInt(at + 4);
-      int count = h.getInt(at + 8);
-      long total = h.getLong(at + 12);
-      int crc = h.getInt(at + 20);
-      if (count < 1 || index < 0 || index >= count || total < 0) {
+      ByteBuffer h = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+      int version = h.getInt(at + 4);
+      int header = h.getInt(at + 8);
+      int data = h.getInt(at + 12);
+      if (version != 1 || header < 0 || header > (32 << 10) || data < 0) {
         return null;
       }
-      long payload = Math.min(PAYLOAD_PER_CHUNK, total - (long) index * PAYLOAD_PER_CHUNK);
-      if (payload < 0 || at + StateChunks.HEADER_BYTES + payload > b.length) {
+      long end = (long) at + 16 + header + data + 4;
+      if (end > b.length) {
         return null;
       }
-      return new Header(index, count, total, crc, (int) payload);
+      return new Frame(16 + header, data, h.getInt((int) end - 4));
     }
   }
 

@@ -3,6 +3,7 @@ package io.tlalign.job.sync;
 import io.tlalign.model.state.OptimizerState;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.schemas.framing.ChunkWriter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -11,7 +12,7 @@ import java.util.List;
 /**
  * What one replica sends for one round: its training state without the optimizer moments (or with
  * them, when moments are averaged too), encoded by {@link TrainingStateFormat} and cut into {@link
- * SyncChunk} messages.
+ * SyncChunk} messages (chunk frames).
  */
 public final class Contribution {
 
@@ -32,7 +33,7 @@ public final class Contribution {
         .build();
   }
 
-  /** The messages of one contribution, in order. */
+  /** The messages of one contribution, in order (a list the caller may change). */
   public static List<byte[]> messages(
       String runId,
       long round,
@@ -44,18 +45,11 @@ public final class Contribution {
     if (chunkBytes <= 0) {
       throw new IllegalArgumentException("chunk size must be > 0, got " + chunkBytes);
     }
-    byte[] sha = sha256(payload);
-    int count = Math.max(1, (int) ((payload.length + (long) chunkBytes - 1) / chunkBytes));
-    List<byte[]> out = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      int from = (int) Math.min((long) i * chunkBytes, payload.length);
-      int to = (int) Math.min((long) from + chunkBytes, payload.length);
-      byte[] data = java.util.Arrays.copyOfRange(payload, from, to);
-      out.add(
-          new SyncChunk(runId, round, step, replica, replicas, i, count, payload.length, sha, data)
-              .encode());
-    }
-    return out;
+    return new ArrayList<>(
+        ChunkWriter.cut(
+            SyncChunk.contributionHeader(runId, round, step, replica, replicas),
+            payload,
+            chunkBytes));
   }
 
   static byte[] sha256(byte[] bytes) {
