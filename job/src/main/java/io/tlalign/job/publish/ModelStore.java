@@ -21,7 +21,10 @@ import org.apache.flink.core.fs.Path;
  */
 public final class ModelStore {
 
-  public static final String FORMAT = "tlalign-state/" + TrainingStateFormat.VERSION;
+  private static final String FORMAT_PREFIX = "tlalign-state/";
+
+  /** The format this build writes. */
+  public static final String FORMAT = FORMAT_PREFIX + TrainingStateFormat.VERSION;
 
   private final Path folder;
 
@@ -49,16 +52,30 @@ public final class ModelStore {
         .build();
   }
 
+  /** Whether the pointer's format names a version {@link TrainingStateFormat} still reads. */
+  static boolean readable(String format) {
+    if (format == null || !format.startsWith(FORMAT_PREFIX)) {
+      return false;
+    }
+    try {
+      int version = Integer.parseInt(format.substring(FORMAT_PREFIX.length()));
+      return TrainingStateFormat.READABLE_VERSIONS.contains(version);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   /** Reads the model a pointer names, refusing it if its bytes do not match the pointer's hash. */
   public static TrainingState read(ModelRef ref) throws IOException {
-    if (!FORMAT.equals(ref.getFormat())) {
+    if (!readable(ref.getFormat())) {
       throw new IOException(
           "model "
               + ref.getUri()
               + " has format "
               + ref.getFormat()
               + "; this build reads "
-              + FORMAT);
+              + FORMAT_PREFIX
+              + TrainingStateFormat.READABLE_VERSIONS);
     }
     Path file = new Path(ref.getUri());
     byte[] bytes;
