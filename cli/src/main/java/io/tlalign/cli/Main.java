@@ -1,5 +1,6 @@
 package io.tlalign.cli;
 
+import io.tlalign.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
