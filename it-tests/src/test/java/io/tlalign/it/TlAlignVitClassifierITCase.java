@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tlalign.job.JobTopics;
 import io.tlalign.job.TlAlignJob;
+import io.tlalign.job.ml.ImageRows;
 import io.tlalign.job.ml.TlAlignVitClassifier;
 import io.tlalign.job.ml.TlAlignVitModel;
 import io.tlalign.job.settings.TlAlignOptions;
@@ -14,10 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.Table;
@@ -130,15 +127,7 @@ class TlAlignVitClassifierITCase {
     for (int i = 0; i < images.labels().length; i++) {
       rows.add(Row.of(idPrefix + i, images.pixels()[i], images.labels()[i]));
     }
-    RowTypeInfo type =
-        new RowTypeInfo(
-            new TypeInformation<?>[] {
-              BasicTypeInfo.STRING_TYPE_INFO,
-              PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
-              BasicTypeInfo.INT_TYPE_INFO
-            },
-            new String[] {"id", "features", "label"});
-    return tEnv.fromDataStream(env.fromData(rows, type));
+    return tEnv.fromDataStream(env.fromData(rows, ImageRows.TYPE));
   }
 
   /** Same names, same order, the same floats bit for bit. */
