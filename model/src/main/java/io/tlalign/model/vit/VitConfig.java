@@ -53,8 +53,16 @@ public record VitConfig(
     positive(depth, "depth");
     positive(numHeads, "numHeads");
     positive(numClasses, "numClasses");
-    // The token grid checks that the patch size divides both sides.
-    new TokenLayout(imageHeight, imageWidth, patchSize, pooling == Pooling.CLS);
+    if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
+      throw new IllegalArgumentException(
+          "image "
+              + imageHeight
+              + "x"
+              + imageWidth
+              + " is not a multiple of patchSize "
+              + patchSize
+              + "; pick a patch size that divides both sides");
+    }
     if (embedDim % numHeads != 0) {
       throw new IllegalArgumentException(
           "embedDim "
