@@ -1,5 +1,6 @@
 package io.tlalign.cli;
 
+import io.tlalign.cli.options.BatchSizeOption;
 import io.tlalign.datasets.FashionMnist;
 import io.tlalign.local.example.TlAlignVitExample;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.tlalign.cli.bench;
 
-import io.tlalign.cli.BatchSizeOption;
+import io.tlalign.cli.options.BatchSizeOption;
 import io.tlalign.model.bench.StepBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,4 +1,4 @@
-package io.tlalign.cli;
+package io.tlalign.cli.options;
 
 import picocli.CommandLine.Option;
 
