@@ -53,16 +53,7 @@ public record VitConfig(
     positive(depth, "depth");
     positive(numHeads, "numHeads");
     positive(numClasses, "numClasses");
-    if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
-      throw new IllegalArgumentException(
-          "image "
-              + imageHeight
-              + "x"
-              + imageWidth
-              + " is not a multiple of patchSize "
-              + patchSize
-              + "; pick a patch size that divides both sides");
-    }
+    TokenLayout.requirePatchesTile(imageHeight, imageWidth, patchSize, "patchSize");
     if (embedDim % numHeads != 0) {
       throw new IllegalArgumentException(
           "embedDim "
