@@ -1,5 +1,6 @@
 package io.tlalign.cli;
 
+import io.tlalign.cli.bench.BenchCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

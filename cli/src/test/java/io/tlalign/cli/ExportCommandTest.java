@@ -5,29 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.tlalign.model.weights.Safetensors;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tlalign export} against the PyTorch reference fixtures of the model module. */
-class ExportCommandTest {
+class ExportCommandTest extends CommandLineTest {
 
   static final Path FIXTURES = Path.of("../model/src/test/resources/weights");
 
   @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    return cl.execute(args);
-  }
 
   private static void sameTensors(Path a, Path b) throws Exception {
     var x = Safetensors.read(a).tensors();

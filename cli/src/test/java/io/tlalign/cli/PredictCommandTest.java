@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tlalign.model.weights.Safetensors;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,21 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tlalign predict} against the PyTorch reference: vit_reference.py computed the logits of
  * the pattern image (pixel (y, x) = (7 y + 3 x) mod 256) with the fixture weights.
  */
-class PredictCommandTest {
+class PredictCommandTest extends CommandLineTest {
 
   static final Path FIXTURES = Path.of("../model/src/test/resources/weights");
 
   @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    return cl.execute(args);
-  }
 
   private Path pattern(int h, int w) throws Exception {
     BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);

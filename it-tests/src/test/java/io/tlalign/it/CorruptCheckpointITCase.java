@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tlalign.job.JobTopics;
-import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.model.state.StateChunks;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
-import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import io.tlalign.schemas.framing.ChunkFrame;
@@ -41,7 +39,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -78,12 +75,7 @@ class CorruptCheckpointITCase {
 
   @RegisterExtension
   static final MiniClusterExtension CLUSTER =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+      JobRuns.miniCluster(1, 2, REPORTER.addToConfiguration(new Configuration()));
 
   private static final int FIRST = 320;
   private static final int MORE = 64;
@@ -98,27 +90,20 @@ class CorruptCheckpointITCase {
 
   @BeforeAll
   static void readImages() throws Exception {
-    trainTopic = "images.train.corrupt." + UUID.randomUUID().toString().substring(0, 8);
+    trainTopic = "images.train.corrupt." + JobRuns.newRunId();
     train = FashionMnistFiles.read("train", FIRST + MORE);
   }
 
   private static Configuration jobConfig(String run) {
-    Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+    Configuration conf = JobRuns.onOwnTopics(KAFKA.bootstrapServers(), work, run);
     conf.set(TlAlignOptions.TRAIN_TOPIC, trainTopic);
-    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
-    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
-    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
-    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
     conf.set(TlAlignOptions.GROUP_ID, "corrupt-" + run);
-    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
     conf.set(TlAlignOptions.BOUNDED, false);
     conf.set(TlAlignOptions.EVAL_ENABLED, false);
     conf.set(TlAlignOptions.BATCH_SIZE, BATCH);
     conf.set(TlAlignOptions.WARMUP_STEPS, 5L);
     conf.set(TlAlignOptions.TOTAL_STEPS, 40L);
     conf.set(TlAlignOptions.METRICS_EVERY, 1);
-    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
     conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     JobTopics.ensure(conf);
@@ -246,9 +231,7 @@ class CorruptCheckpointITCase {
     if (restoreFrom != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom.toUri().toString());
     }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.configure(conf);
-    TlAlignJob.build(env, conf);
+    StreamExecutionEnvironment env = JobRuns.environment(conf);
     StreamGraph graph = env.getStreamGraph();
     if (restoreFrom != null) {
       graph.setSavepointRestoreSettings(
@@ -284,39 +267,27 @@ class CorruptCheckpointITCase {
 
   private static void awaitModelAtStep(Configuration conf, long step, Duration timeout)
       throws Exception {
-    AvroRecordCodec<ModelRef> codec = AvroRecordCodec.forModelRef();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      while (System.nanoTime() < deadline) {
-        for (var r : kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC))) {
-          if (codec.decode(r.value()).getStep() >= step) {
-            return;
-          }
-        }
-        Thread.sleep(300);
-      }
-    }
-    throw new AssertionError("no model at step " + step + " within " + timeout);
+    JobRuns.waitFor(
+        "a model at step " + step,
+        timeout,
+        () -> JobRuns.models(conf).stream().anyMatch(m -> m.getStep() >= step));
   }
 
+  /** The run's metrics, once one has reached {@code step}. */
   private static List<TrainingMetric> awaitMetricsUpTo(
       Configuration conf, long step, Duration timeout) throws Exception {
-    AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<TrainingMetric> out = new ArrayList<>();
+    JobRuns.waitFor(
+        "a metric at step " + step,
+        timeout,
+        () -> metrics(conf).stream().anyMatch(m -> m.getStep() >= step));
+    return metrics(conf);
+  }
+
+  private static List<TrainingMetric> metrics(Configuration conf) throws Exception {
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      while (System.nanoTime() < deadline) {
-        out.clear();
-        for (var r : kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC))) {
-          out.add(codec.decode(r.value()));
-        }
-        if (out.stream().anyMatch(m -> m.getStep() >= step)) {
-          return out;
-        }
-        Thread.sleep(300);
-      }
+      return kafka.readAll(
+          conf.get(TlAlignOptions.METRICS_TOPIC), AvroRecordCodec.forTrainingMetric());
     }
-    throw new AssertionError("no metric at step " + step + " within " + timeout + ": " + out);
   }
 
   // ------------------------------------------------------------------- savepoint bytes

@@ -14,6 +14,7 @@ import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.job.sync.ReplicaTrainOperator;
 import io.tlalign.kafka.local.LocalKafkaBroker;
+import io.tlalign.model.bench.BenchArguments;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.eval.Evaluator;
 import io.tlalign.model.state.TrainingState;
@@ -61,7 +62,30 @@ public final class ScaleBenchmark {
       boolean bothMomentModes,
       boolean alsoDelta,
       Path dataFolder,
-      long seed) {}
+      long seed) {
+
+    /** Validates with messages that name the {@code bench scale} option and the fix. */
+    public Options {
+      for (int p : replicas) {
+        if (p <= 0 || p > 64) {
+          throw new IllegalArgumentException(
+              "--replicas " + p + " is outside 1..64; e.g. --replicas 1,2");
+        }
+      }
+      BenchArguments.positive("--images", images, "--images 12800");
+      BenchArguments.positive("--batch-size", batch, "--batch-size 64");
+      BenchArguments.positive("--every-steps", everySteps, "--every-steps 10");
+      BenchArguments.notNegative("--lag-rounds", lagRounds, "--lag-rounds 1");
+      BenchArguments.positive("--test-images", testImages, "--test-images 10000");
+      if (checkpointInterval.toMillis() < 10) {
+        throw new IllegalArgumentException(
+            "--checkpoint-ms must be at least 10, got "
+                + checkpointInterval.toMillis()
+                + "; e.g. 1000");
+      }
+      FashionMnistFolder.check(dataFolder);
+    }
+  }
 
   /** What one run measured. */
   public record Result(

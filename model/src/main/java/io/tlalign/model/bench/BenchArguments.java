@@ -1,0 +1,26 @@
+package io.tlalign.model.bench;
+
+/**
+ * The range checks that the benchmarks' options share. The options exist for {@code tlalign bench},
+ * so a message names the option as that command spells it, the value, and a value to try.
+ */
+public final class BenchArguments {
+
+  private BenchArguments() {}
+
+  /** Refuses {@code value <= 0}: "OPTION must be > 0, got V; try EXAMPLE". */
+  public static void positive(String option, long value, String example) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(
+          option + " must be > 0, got " + value + "; try " + example);
+    }
+  }
+
+  /** Refuses {@code value < 0}: "OPTION must be >= 0, got V; try EXAMPLE". */
+  public static void notNegative(String option, long value, String example) {
+    if (value < 0) {
+      throw new IllegalArgumentException(
+          option + " must be >= 0, got " + value + "; try " + example);
+    }
+  }
+}
