@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
       BenchCommand.Gemm.class,
       BenchCommand.Pipeline.class,
       BenchCommand.Soak.class,
-      BenchCommand.Scale.class
+      BenchCommand.Scale.class,
+      BenchDecodeCommand.class
     })
 final class BenchCommand implements Runnable {
 
