@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * MixedImageFolder}: 20 images in 3 classes, PNG RGB/RGBA/palette/grey/16-bit grey and JPEG colour
  * and grey, 17x23 to 500x375, plus a file named .png that is no image), end to end and small: its
  * own broker, the files replayed as their PNG/JPEG bytes, the real job decoding them into deit-tiny
- * input, the held-out test split scored, the report and the export written.
+ * input, the held-out test split scored, the report and the export written; and once more on
+ * vit-tiny-fm from pretrained weights of another class count.
  */
 class ImageFolderDemoITCase {
 
@@ -91,5 +92,46 @@ class ImageFolderDemoITCase {
     assertThat(config.get("num_classes").getAsInt()).isEqualTo(3);
     assertThat(config.get("input_size").toString()).isEqualTo("[3,224,224]");
     assertThat(export.resolve("model.safetensors")).isNotEmptyFile();
+  }
+
+  @Test
+  void startsFromPretrainedWeightsWithTheHeadReinitialisedForTheFolder() throws Exception {
+    Path folder = tmp.resolve("mixed");
+    MixedImageFolder.write(folder);
+    // the PyTorch reference's random vit-tiny-fm weights, 10 classes, timm names
+    Path weights = Path.of("../model/src/test/resources/weights/vit-tiny-fm-timm.safetensors");
+
+    StringWriter stdout = new StringWriter();
+    var cl = Main.commandLine();
+    cl.setOut(new PrintWriter(stdout, true));
+    int exit =
+        cl.execute(
+            "demo",
+            "--data",
+            folder.toString(),
+            "--init-from",
+            weights.toString(),
+            "--steps",
+            "" + STEPS,
+            "--batch-size",
+            "" + BATCH,
+            "--out",
+            tmp.resolve("runs").toString());
+    assertThat(exit).as(stdout.toString()).isZero();
+
+    assertThat(stdout.toString())
+        .contains("demo: init-from: re-initialised the head for 3 classes (the file's has 10)");
+    List<String> lines = stdout.toString().lines().toList();
+    Matcher m = LAST.matcher(lines.get(lines.size() - 1));
+    assertThat(m.matches()).as(lines.get(lines.size() - 1)).isTrue();
+    assertThat(m.group(3)).isEqualTo("1");
+    assertThat(m.group(4)).isEqualTo("0");
+    JsonObject config =
+        JsonParser.parseString(
+                Files.readString(Path.of(m.group(5)).getParent().resolve("model/config.json")))
+            .getAsJsonObject();
+    assertThat(config.get("input_size").toString()).isEqualTo("[1,28,28]");
+    assertThat(config.get("label_names").toString())
+        .isEqualTo("[\"checks\",\"rings\",\"stripes\"]");
   }
 }
