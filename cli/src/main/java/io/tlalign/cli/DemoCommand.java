@@ -78,31 +78,12 @@ public final class DemoCommand implements Callable<Integer> {
           "ViT preset: vit-tiny-fm, deit-tiny, deit-small or deit-base (default: ${DEFAULT-VALUE}).")
   String model = TlAlignOptions.MODEL.defaultValue();
 
-  @Option(
-      names = "--out",
-      defaultValue = "runs",
-      description = "Where run folders are written (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(
-      names = "--threads",
-      description =
-          "PyTorch intra-op threads of the training step; fixed for the run, so results repeat"
-              + " (default: ${DEFAULT-VALUE}, as every command: 2 threads train 1.4-1.9x faster on"
-              + " 2 idle cores but 1.6-4.4x slower than 1 when another process keeps a core busy;"
-              + " see BENCHMARKS.md).")
-  int threads = TlAlignOptions.INTRA_OP_THREADS.defaultValue();
-
   @Option(names = "--seed", description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
   long seed = TlAlignOptions.SEED.defaultValue();
 
-  @Option(
-      names = "--init-from",
-      paramLabel = "FILE",
-      description =
-          "Start from these weights (safetensors with timm or Hugging Face names, an exported"
-              + " folder, or a .tlas model file) instead of a seeded initialisation.")
-  Path initFrom;
+  @CommandLine.Mixin InitFromOption initFrom;
+
+  @CommandLine.Mixin LocalRunOptions local;
 
   @CommandLine.Mixin RecipeOptions recipe;
 
@@ -135,14 +116,11 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     VitConfig preset = preset(classes);
-    if (threads <= 0) {
-      fail("--threads must be > 0, got " + threads + "; try --threads 1");
+    local.check(spec.commandLine());
+    if (initFrom.file != null) {
+      WeightsFiles.checkInitFrom(spec.commandLine(), initFrom.file, preset, seed, "demo");
     }
-    if (initFrom != null) {
-      WeightsFiles.checkInitFrom(spec.commandLine(), initFrom, preset, seed, "demo");
-    }
-    System.setProperty("java.awt.headless", "true");
-    LogLevels.quietKafkaMetricWarnings();
+    Path runDir = local.startRunFolder();
     var stdout = spec.commandLine().getOut();
     PrintStream err = Stderr.open();
     DemoRun.Options options =
@@ -150,21 +128,19 @@ public final class DemoCommand implements Callable<Integer> {
             steps,
             mixing,
             data,
-            out,
+            runDir,
             recipe.batch,
             recipe.lr,
             recipe.warmup,
             recipe.augment,
-            threads,
+            local.threads,
             seed,
-            System.console() != null,
-            initFrom,
+            LocalRunOptions.terminal(),
+            initFrom.absolute(),
             preset.name());
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
-    if (result.generatedData()) {
-      stdout.println("demo: NOTE: trained and tested on GENERATED data, not Fashion-MNIST");
-    }
+    LocalRunOptions.noteGenerated(stdout, "demo", result.generatedData());
     stdout.printf(
         Locale.ROOT,
         "demo: wall_s=%.1f report=%s%n",

@@ -63,11 +63,6 @@ public final class ExampleMlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LogLevels.quietKafkaMetricWarnings();
-    // When a local job ends, Flink's collect client may ask the stopped cluster for the job status
-    // and warn "some data might be lost" with a stack trace. The fit checks that it received
-    // exactly one training state, and the example compares every row, so nothing is lost unseen.
-    LogLevels.quiet("org.apache.flink.streaming.api.operators.collect.CollectResultFetcher");
     TlAlignVitExample.Result r =
         TlAlignVitExample.run(
             new TlAlignVitExample.Options(

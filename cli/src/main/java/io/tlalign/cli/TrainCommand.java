@@ -12,6 +12,7 @@ import io.tlalign.job.resume.ResumePlan;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.local.LocalWebUi;
 import io.tlalign.model.train.TargetMode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -88,14 +89,7 @@ final class TrainCommand implements Callable<Integer> {
       description = "Resume from this chk-N folder instead of the latest.")
   java.nio.file.Path fromCheckpoint;
 
-  @Option(
-      names = "--init-from",
-      paramLabel = "FILE",
-      description =
-          "Start from these weights when no checkpoint is resumed: safetensors with timm or"
-              + " Hugging Face ViT names, an exported folder, or a model file (.tlas) of this"
-              + " system. Loaded strictly; adapted as timm does (head, pos_embed, channels).")
-  java.nio.file.Path initFrom;
+  @CommandLine.Mixin InitFromOption initFrom;
 
   @Option(names = "--model-store", description = "Folder URI for published models.")
   String modelStore;
@@ -122,7 +116,6 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LogLevels.quietKafkaMetricWarnings();
     Configuration conf = configuration();
     try {
       io.tlalign.job.JobValidation.validate(conf);
@@ -136,6 +129,10 @@ final class TrainCommand implements Callable<Integer> {
     java.io.PrintWriter out = spec.commandLine().getOut();
     Optional<CheckpointFolder> folder =
         CheckpointFolder.of(conf.get(TlAlignOptions.CHECKPOINT_DIR));
+    // The frameworks' log goes next to the checkpoints (train.log), unless --log-file says where.
+    if (folder.isPresent()) {
+      FrameworkLogs.moveTo(folder.get().root());
+    }
     ResumePlan plan = plan(conf, folder);
     if (plan.finished().isPresent()) {
       FinishedRun done = plan.finished().get();
@@ -183,22 +180,33 @@ final class TrainCommand implements Callable<Integer> {
     }
     // The environment's configuration is what Flink's web UI shows: Kafka secrets masked there.
     // The job graph is built from conf, whose config provider references travel unresolved.
-    StreamExecutionEnvironment env =
-        environment(Configuration.fromMap(KafkaClients.maskedConfiguration(conf.toMap())));
+    Configuration envConf = Configuration.fromMap(KafkaClients.maskedConfiguration(conf.toMap()));
+    Optional<String> webUi =
+        jobManager == null ? LocalWebUi.configure(envConf) : Optional.of("http://" + jobManager);
+    StreamExecutionEnvironment env = environment(envConf);
     TlAlignJob.build(env, conf);
+    FrameworkLogs.file().ifPresent(f -> out.println("train: framework log: " + f));
+    webUi.ifPresent(url -> out.println("train: Flink web UI at " + url));
+    out.flush();
     JobExecutionResult result;
-    try {
-      result = env.execute("tlalign-train");
-    } catch (Exception e) {
-      throw new IllegalStateException("the training job failed: " + RootCause.of(e), e);
-    }
-    if (conf.get(TlAlignOptions.BOUNDED) && folder.isPresent()) {
-      FinishedRun done = new FinishedRun(finalStep(result), finalModel(conf).orElse(""));
-      done.writeTo(folder.get().root());
-      out.println(
-          "train: finished at step "
-              + done.step()
-              + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel()));
+    try (TrainingWatch watch =
+        TrainingWatch.start(conf, spec.commandLine().getErr(), System.console() != null)) {
+      try {
+        result = env.execute("tlalign-train");
+      } catch (Exception e) {
+        watch.close();
+        throw new IllegalStateException("the training job failed: " + RootCause.of(e), e);
+      }
+      String model = finalModel(conf).orElse("");
+      if (conf.get(TlAlignOptions.BOUNDED) && folder.isPresent()) {
+        FinishedRun done = new FinishedRun(finalStep(result), model);
+        done.writeTo(folder.get().root());
+        out.println(
+            "train: finished at step "
+                + done.step()
+                + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel()));
+      }
+      out.println(watch.summary(result, model));
       out.flush();
     }
     return 0;
@@ -286,8 +294,8 @@ final class TrainCommand implements Callable<Integer> {
     if (modelStore != null) {
       conf.set(TlAlignOptions.MODEL_STORE, modelStore);
     }
-    if (initFrom != null) {
-      conf.set(TlAlignOptions.INIT_FROM, initFrom.toAbsolutePath().toString());
+    if (initFrom.file != null) {
+      conf.set(TlAlignOptions.INIT_FROM, initFrom.absolute().toString());
     }
     if (kafkaConfig != null) {
       conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toAbsolutePath().toString());

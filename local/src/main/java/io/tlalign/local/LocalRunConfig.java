@@ -19,6 +19,7 @@ import org.apache.flink.configuration.Configuration;
  * @param augment random shift and flip of training images before mixing
  * @param threads PyTorch intra-op threads
  * @param model the ViT preset
+ * @param initFrom weights to start from instead of a seeded initialisation, or null
  */
 public record LocalRunConfig(
     TargetMode mixing,
@@ -29,7 +30,8 @@ public record LocalRunConfig(
     long seed,
     boolean augment,
     int threads,
-    String model) {
+    String model,
+    Path initFrom) {
 
   /** Metrics at most every this many steps. */
   static final int METRICS_EVERY = 10;
@@ -71,6 +73,9 @@ public record LocalRunConfig(
     conf.set(TlAlignOptions.DECODE_PARALLELISM, 1);
     // A model is published per completed checkpoint: every 15 s gives the accuracy curve points.
     conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(15));
+    if (initFrom != null) {
+      conf.set(TlAlignOptions.INIT_FROM, initFrom.toAbsolutePath().toString());
+    }
     return conf;
   }
 

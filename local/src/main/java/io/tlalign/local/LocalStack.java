@@ -34,13 +34,18 @@ public final class LocalStack implements AutoCloseable {
     this.hook = new Thread(this::stopAll, "tlalign-local-cleanup");
   }
 
-  /** Creates the temp folder and starts the broker in it. */
-  public static LocalStack start(String name, PrintStream log) throws IOException {
+  /**
+   * Creates the temp folder and starts the broker in it.
+   *
+   * @param brokerLogs where the broker writes its log, kept after the run
+   */
+  public static LocalStack start(String name, PrintStream log, Path brokerLogs) throws IOException {
     LocalStack s = new LocalStack(Files.createTempDirectory("tlalign-" + name + "-"));
     Runtime.getRuntime().addShutdownHook(s.hook);
     try {
       log.println(name + ": starting a local Kafka broker in " + s.work);
-      LocalKafkaBroker b = LocalKafkaBroker.builder().dataDir(s.work.resolve("kafka")).start();
+      LocalKafkaBroker b =
+          LocalKafkaBroker.builder().dataDir(s.work.resolve("kafka")).logDir(brokerLogs).start();
       s.broker.set(b);
       log.println(name + ": broker at " + b.bootstrapServers() + " (pid " + b.pid() + ")");
       return s;

@@ -38,6 +38,7 @@ final class BrokerProcess {
 
   private final Path lib;
   private final Path dir;
+  private final Path logDir;
   private final int port;
   private final int controllerPort;
   private final List<String> jvmOptions;
@@ -49,7 +50,7 @@ final class BrokerProcess {
 
   BrokerProcess(
       Path lib, Path dir, int[] ports, List<String> jvmOptions, ClassDataArchive archive) {
-    this(lib, dir, ports, jvmOptions, archive, false);
+    this(lib, dir, dir.resolve("logs"), ports, jvmOptions, archive, false);
   }
 
   /**
@@ -59,6 +60,7 @@ final class BrokerProcess {
   BrokerProcess(
       Path lib,
       Path dir,
+      Path logDir,
       int[] ports,
       List<String> jvmOptions,
       ClassDataArchive archive,
@@ -66,6 +68,7 @@ final class BrokerProcess {
     this.keepDir = keepDir;
     this.lib = lib;
     this.dir = dir;
+    this.logDir = logDir;
     this.port = ports[0];
     this.controllerPort = ports[1];
     this.jvmOptions = List.copyOf(jvmOptions);
@@ -85,7 +88,7 @@ final class BrokerProcess {
   }
 
   Path logFile() {
-    return dir.resolve("logs").resolve("server.log");
+    return logDir.resolve("server.log");
   }
 
   long pid() {
@@ -170,7 +173,7 @@ final class BrokerProcess {
       // Without it (e.g. a Kafka distribution's libs/) Kafka logs to the console: broker.out.
       cmd.add("-Dlog4j2.configurationFile=" + logConfig);
     }
-    cmd.add("-Dkafka.logs.dir=" + dir.resolve("logs"));
+    cmd.add("-Dkafka.logs.dir=" + logDir);
     cmd.add("-cp");
     cmd.add(lib.resolve("*").toString()); // expanded by the java launcher, not a shell
     cmd.add(mainClass);

@@ -8,6 +8,7 @@ import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.local.AccuracyCurve;
 import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
+import io.tlalign.local.RunFolder;
 import io.tlalign.local.TestSet;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.train.TargetMode;
@@ -17,11 +18,8 @@ import io.tlalign.schemas.ModelRef;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 
@@ -39,7 +37,7 @@ public final class DemoRun {
       int steps,
       TargetMode mixing,
       Path dataFlag,
-      Path outDir,
+      Path runDir,
       int batch,
       double lr,
       long warmup,
@@ -95,7 +93,7 @@ public final class DemoRun {
     DemoData data = DemoData.resolve(options.dataFlag(), options.seed(), log);
     log.println("demo: data: " + data.description());
     SkippedFiles skipped = new SkippedFiles();
-    try (LocalStack stack = LocalStack.start("demo", log)) {
+    try (LocalStack stack = LocalStack.start("demo", log, RunFolder.brokerLogs(options.runDir()))) {
       this.stack = stack;
       String bootstrap = stack.bootstrapServers();
       long images = (long) options.steps() * options.batch();
@@ -133,7 +131,7 @@ public final class DemoRun {
       DeadLetters deadLetters =
           DeadLetters.read(KafkaClients.from(conf), conf.get(TlAlignOptions.DEAD_LETTER_TOPIC));
 
-      Path runDir = runDir(options.outDir());
+      Path runDir = options.runDir();
       Path export = runDir.resolve(EXPORT_FOLDER);
       exportModel(ref, data.labelNames(), export);
       MetricsCsv.write(runDir.resolve("metrics.csv"), rows);
@@ -204,23 +202,10 @@ public final class DemoRun {
                 options.seed(),
                 options.augment(),
                 options.threads(),
-                options.model())
+                options.model(),
+                options.initFrom())
             .toConfiguration(bootstrap, stack.work(), "");
     conf.set(TlAlignOptions.NUM_CLASSES, numClasses);
-    if (options.initFrom() != null) {
-      conf.set(TlAlignOptions.INIT_FROM, options.initFrom().toAbsolutePath().toString());
-    }
     return conf;
-  }
-
-  /** runs/<yyyyMMdd-HHmmss>, with a suffix if that exists already. */
-  public static Path runDir(Path outDir) throws IOException {
-    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path dir = outDir.resolve(stamp);
-    for (int i = 2; Files.exists(dir); i++) {
-      dir = outDir.resolve(stamp + "-" + i);
-    }
-    Files.createDirectories(dir);
-    return dir;
   }
 }

@@ -4,9 +4,9 @@ import io.tlalign.datasets.ReplaySummary;
 import io.tlalign.local.BoundedTrainingRun;
 import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
+import io.tlalign.local.RunFolder;
 import io.tlalign.local.TestSet;
 import io.tlalign.local.demo.DemoData;
-import io.tlalign.local.demo.DemoRun;
 import io.tlalign.local.demo.ScoredRun;
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.schemas.TrainingMetric;
@@ -35,7 +35,7 @@ public final class ExperimentRun {
       long limit,
       String model,
       Path dataFlag,
-      Path outDir,
+      Path runDir,
       int batch,
       double lr,
       long warmup,
@@ -95,7 +95,8 @@ public final class ExperimentRun {
     TestSet testSet = TestSet.of(data.test());
     List<RunResult> runs = new ArrayList<>();
     long steps;
-    try (LocalStack stack = LocalStack.start("experiment", log)) {
+    try (LocalStack stack =
+        LocalStack.start("experiment", log, RunFolder.brokerLogs(options.runDir()))) {
       long images = (long) options.epochs() * data.train().size();
       if (options.limit() > 0) {
         images = Math.min(images, options.limit());
@@ -123,7 +124,7 @@ public final class ExperimentRun {
         }
       }
     }
-    Path runDir = DemoRun.runDir(options.outDir());
+    Path runDir = options.runDir();
     Path chart = runDir.resolve("experiment.png");
     Result result = new Result(runs, runDir.resolve("experiment.md"), chart, data.generated());
     ExperimentChart.write(chart, result, steps);
@@ -154,13 +155,9 @@ public final class ExperimentRun {
                 seed,
                 options.augment(),
                 options.threads(),
-                options.model())
+                options.model(),
+                options.initFrom())
             .toConfiguration(stack.bootstrapServers(), stack.work(), tag);
-    if (options.initFrom() != null) {
-      conf.set(
-          io.tlalign.job.settings.TlAlignOptions.INIT_FROM,
-          options.initFrom().toAbsolutePath().toString());
-    }
     log.println("experiment: run " + tag + " ...");
     ScoredRun scored =
         ScoredRun.run(
