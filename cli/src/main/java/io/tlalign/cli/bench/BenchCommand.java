@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       BenchGemmCommand.class,
       BenchPipelineCommand.class,
       BenchSoakCommand.class,
-      BenchScaleCommand.class
+      BenchScaleCommand.class,
+      BenchDecodeCommand.class
     })
 public final class BenchCommand implements Runnable {
 

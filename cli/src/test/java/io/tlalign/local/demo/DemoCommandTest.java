@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tlalign.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +42,28 @@ class DemoCommandTest {
     Path missing = dir.resolve("no-such-folder");
     assertThat(run("demo", "--data", missing.toString())).isEqualTo(2);
     assertThat(err.toString()).contains(missing.toString()).contains("is not a folder");
+  }
+
+  @Test
+  void aDataFolderOfNeitherLayoutExitsTwoNamingTheAcceptedLayouts() throws Exception {
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Files.writeString(other.resolve("train.csv"), "label,pixels\n");
+    Files.createDirectories(other.resolve("docs"));
+    Files.writeString(other.resolve("docs").resolve("readme.txt"), "no images here");
+
+    assertThat(run("demo", "--data", other.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--data " + other + " holds neither layout the demo reads")
+        .contains("train-images-idx3-ubyte.gz")
+        .contains(other + "/<class-name>/*.png|jpg|jpeg");
+  }
+
+  @Test
+  void anUnknownModelExitsTwoListingThePresets() {
+    assertThat(run("demo", "--model", "vit-huge")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--model \"vit-huge\" is not a preset")
+        .contains("vit-tiny-fm, deit-tiny, deit-small, deit-base");
   }
 
   @Test

@@ -1,7 +1,10 @@
 package io.tlalign.local.demo;
 
 import io.tlalign.datasets.ReplaySummary;
+import io.tlalign.job.TlAlignJob;
+import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.local.AccuracyCurve;
 import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
@@ -9,8 +12,12 @@ import io.tlalign.local.RunFolder;
 import io.tlalign.local.TestSet;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.weights.PretrainedWeights;
+import io.tlalign.model.weights.WeightsExport;
 import io.tlalign.schemas.ModelRef;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +45,8 @@ public final class DemoRun {
       int threads,
       long seed,
       boolean terminal,
-      Path initFrom) {}
+      Path initFrom,
+      String model) {}
 
   /** What came out. */
   public record Result(
@@ -47,16 +55,21 @@ public final class DemoRun {
       double imagesPerSecond,
       Path report,
       Duration wall,
-      boolean generatedData) {
+      boolean generatedData,
+      long skippedFiles,
+      long deadLettered) {
 
     /** The demo's last line. */
     public String lastLine() {
       return String.format(
           java.util.Locale.ROOT,
-          "demo: test_accuracy=%.4f steps=%d images_per_s=%.1f report=%s",
+          "demo: test_accuracy=%.4f steps=%d images_per_s=%.1f skipped=%d dead_lettered=%d"
+              + " report=%s",
           testAccuracy,
           steps,
           imagesPerSecond,
+          skippedFiles,
+          deadLettered,
           report);
     }
   }
@@ -77,20 +90,21 @@ public final class DemoRun {
   public Result run(PrintStream log) throws Exception {
     System.setProperty("java.awt.headless", "true");
     long t0 = System.nanoTime();
-    DemoData data = DemoData.resolve(options.dataFlag(), log);
+    DemoData data = DemoData.resolve(options.dataFlag(), options.seed(), log);
     log.println("demo: data: " + data.description());
+    SkippedFiles skipped = new SkippedFiles();
     try (LocalStack stack = LocalStack.start("demo", log, RunFolder.brokerLogs(options.runDir()))) {
       this.stack = stack;
       String bootstrap = stack.bootstrapServers();
       long images = (long) options.steps() * options.batch();
       int epochs = (int) Math.max(1, (images + data.train().size() - 1) / data.train().size());
       ReplaySummary train =
-          stack.replay(data.train(), "images.train", epochs, options.seed(), images);
+          stack.replay(data.train(), "images.train", epochs, options.seed(), images, skipped);
       log.println("demo: replayed " + train.line());
-      ReplaySummary eval = stack.replayInOrder(data.test(), "images.eval");
+      ReplaySummary eval = stack.replayInOrder(data.test(), "images.eval", skipped);
       log.println("demo: replayed " + eval.line());
 
-      Configuration conf = configuration(bootstrap);
+      Configuration conf = configuration(bootstrap, data.numClasses());
       log.printf(
           java.util.Locale.ROOT,
           "demo: training %s (%s) for %d steps of %d images on a local Flink cluster%n",
@@ -98,7 +112,13 @@ public final class DemoRun {
           options.mixing(),
           options.steps(),
           options.batch());
-      TestSet testSet = TestSet.of(data.test());
+      TestSet testSet =
+          TestSet.transformed(
+              data.test(),
+              data.numClasses(),
+              TlAlignJob.dataConfig(TrainerSettings.from(conf).model(), conf),
+              conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
+              skipped::onSkipped);
       ScoredRun scored =
           ScoredRun.run(
               conf, "tlalign-demo", "demo", options.terminal(), stack, testSet, CURVE_IMAGES, log);
@@ -108,8 +128,12 @@ public final class DemoRun {
       List<AccuracyCurve.Point> curve = scored.curve();
       ModelRef ref = scored.outcome().newestModel();
       EvalResult result = scored.finalEval();
+      DeadLetters deadLetters =
+          DeadLetters.read(KafkaClients.from(conf), conf.get(TlAlignOptions.DEAD_LETTER_TOPIC));
 
       Path runDir = options.runDir();
+      Path export = runDir.resolve(EXPORT_FOLDER);
+      exportModel(ref, data.labelNames(), export);
       MetricsCsv.write(runDir.resolve("metrics.csv"), rows);
       CurvesChart.write(
           runDir.resolve("curves.png"),
@@ -118,7 +142,11 @@ public final class DemoRun {
           result.accuracy(),
           "tlalign demo: "
               + options.mixing()
-              + (data.generated() ? " on GENERATED data" : " on Fashion-MNIST"));
+              + switch (data.kind()) {
+                case GENERATED -> " on GENERATED data";
+                case FASHION_MNIST -> " on Fashion-MNIST";
+                case IMAGE_FOLDER -> " on an image folder";
+              });
       Duration wall = Duration.ofNanos(System.nanoTime() - t0);
       Path report = runDir.resolve("report.md");
       DemoReport.write(
@@ -134,24 +162,50 @@ public final class DemoRun {
               rate,
               wall,
               train.records(),
-              epochs),
+              epochs,
+              data.labelNames(),
+              skipped.reasons(),
+              deadLetters,
+              runDir.relativize(export)),
           rows.subList(Math.max(0, rows.size() - LAST_ROWS), rows.size()));
-      return new Result(result.accuracy(), ref.getStep(), rate, report, wall, data.generated());
+      return new Result(
+          result.accuracy(),
+          ref.getStep(),
+          rate,
+          report,
+          wall,
+          data.generated(),
+          skipped.count(),
+          deadLetters.count());
     }
   }
 
-  Configuration configuration(String bootstrap) {
-    return new LocalRunConfig(
-            options.mixing(),
-            options.batch(),
-            options.lr(),
-            options.warmup(),
-            options.steps(),
-            options.seed(),
-            options.augment(),
-            options.threads(),
-            "vit-tiny-fm",
-            options.initFrom())
-        .toConfiguration(bootstrap, stack.work(), "");
+  /** The run folder's export of the newest model: timm names, the class names as label names. */
+  static final String EXPORT_FOLDER = "model";
+
+  private static void exportModel(ModelRef ref, List<String> labelNames, Path dir)
+      throws IOException {
+    PretrainedWeights.AsIs model =
+        PretrainedWeights.loadAsIs(Path.of(URI.create(ref.getUri())), null);
+    WeightsExport.write(
+        model.weights().parameters(), model.config(), WeightsExport.Names.TIMM, dir, labelNames);
+  }
+
+  Configuration configuration(String bootstrap, int numClasses) {
+    Configuration conf =
+        new LocalRunConfig(
+                options.mixing(),
+                options.batch(),
+                options.lr(),
+                options.warmup(),
+                options.steps(),
+                options.seed(),
+                options.augment(),
+                options.threads(),
+                options.model(),
+                options.initFrom())
+            .toConfiguration(bootstrap, stack.work(), "");
+    conf.set(TlAlignOptions.NUM_CLASSES, numClasses);
+    return conf;
   }
 }

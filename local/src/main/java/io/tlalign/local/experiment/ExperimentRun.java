@@ -82,6 +82,15 @@ public final class ExperimentRun {
     System.setProperty("java.awt.headless", "true");
     long t0 = System.nanoTime();
     DemoData data = DemoData.resolve(options.dataFlag(), log);
+    if (data.kind() == DemoData.Kind.IMAGE_FOLDER) {
+      // Its runs, test set and report assume Fashion-MNIST's 10 classes at 28x28.
+      throw new IllegalArgumentException(
+          "--data "
+              + options.dataFlag()
+              + " is an image folder; the experiment compares the methods on Fashion-MNIST. Train"
+              + " on the folder with: tlalign demo --data "
+              + options.dataFlag());
+    }
     log.println("experiment: data: " + data.description());
     TestSet testSet = TestSet.of(data.test());
     List<RunResult> runs = new ArrayList<>();

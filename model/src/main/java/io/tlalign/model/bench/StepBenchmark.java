@@ -71,13 +71,7 @@ public final class StepBenchmark {
     /** Validates with messages that name the {@code bench step} option, the value and the fix. */
     public Options {
       Objects.requireNonNull(preset, "preset");
-      if (!VitPresets.names().contains(preset.trim().toLowerCase(Locale.ROOT))) {
-        throw new IllegalArgumentException(
-            "--model \""
-                + preset
-                + "\" is not a preset; pick one of "
-                + String.join(", ", VitPresets.names()));
-      }
+      BenchArguments.preset(preset);
       BenchArguments.positive("--batch-size", batchSize, "--batch-size 128");
       BenchArguments.positive("--steps", steps, "--steps 50");
       BenchArguments.positive("--threads", threads, "--threads 1");

@@ -44,6 +44,29 @@ public final class WeightsExport {
    */
   public static List<Path> write(
       List<NamedTensor> parameters, VitConfig config, Names names, Path dir) throws IOException {
+    return write(parameters, config, names, dir, List.of());
+  }
+
+  /**
+   * As {@link #write(List, VitConfig, Names, Path)}, with the class names: timm's {@code
+   * label_names}, or Hugging Face's {@code id2label} and {@code label2id}.
+   *
+   * @param labelNames one per class, or empty when unknown
+   */
+  public static List<Path> write(
+      List<NamedTensor> parameters,
+      VitConfig config,
+      Names names,
+      Path dir,
+      List<String> labelNames)
+      throws IOException {
+    if (!labelNames.isEmpty() && labelNames.size() != config.numClasses()) {
+      throw new IllegalArgumentException(
+          labelNames.size()
+              + " label names for a model of "
+              + config.numClasses()
+              + " classes; give one per class, or none");
+    }
     List<NamedTensor> timm = new ArrayList<>();
     for (NamedTensor t : parameters) {
       String name =
@@ -56,7 +79,8 @@ public final class WeightsExport {
     Files.createDirectories(dir);
     Path weights = dir.resolve(PretrainedWeights.SAFETENSORS_FILE);
     Safetensors.write(weights, out, Map.of());
-    JsonObject json = names == Names.HF ? hfConfig(config) : timmConfig(config);
+    JsonObject json =
+        names == Names.HF ? hfConfig(config, labelNames) : timmConfig(config, labelNames);
     Path cfg = dir.resolve(CONFIG_FILE);
     Files.writeString(
         cfg,
@@ -66,7 +90,7 @@ public final class WeightsExport {
   }
 
   /** timm's pretrained config ({@code pretrained_cfg}) fields for this model. */
-  static JsonObject timmConfig(VitConfig c) {
+  static JsonObject timmConfig(VitConfig c, List<String> labelNames) {
     JsonObject o = new JsonObject();
     o.addProperty("architecture", "vit_tlalign_" + c.name().replace('-', '_'));
     o.addProperty("num_classes", c.numClasses());
@@ -78,6 +102,11 @@ public final class WeightsExport {
     o.addProperty("interpolation", data.interpolation().name().toLowerCase(Locale.ROOT));
     o.addProperty("first_conv", "patch_embed.proj");
     o.addProperty("classifier", "head");
+    if (!labelNames.isEmpty()) {
+      JsonArray labels = new JsonArray();
+      labelNames.forEach(labels::add);
+      o.add("label_names", labels);
+    }
     JsonObject args = new JsonObject();
     args.addProperty("img_size", c.imageHeight());
     args.addProperty("patch_size", c.patchSize());
@@ -93,7 +122,7 @@ public final class WeightsExport {
   }
 
   /** A Hugging Face {@code ViTConfig} for this model. */
-  static JsonObject hfConfig(VitConfig c) {
+  static JsonObject hfConfig(VitConfig c, List<String> labelNames) {
     JsonObject o = new JsonObject();
     JsonArray arch = new JsonArray();
     arch.add("ViTForImageClassification");
@@ -119,8 +148,9 @@ public final class WeightsExport {
     JsonObject id2label = new JsonObject();
     JsonObject label2id = new JsonObject();
     for (int k = 0; k < c.numClasses(); k++) {
-      id2label.addProperty(Integer.toString(k), "LABEL_" + k);
-      label2id.addProperty("LABEL_" + k, k);
+      String label = labelNames.isEmpty() ? "LABEL_" + k : labelNames.get(k);
+      id2label.addProperty(Integer.toString(k), label);
+      label2id.addProperty(label, k);
     }
     o.add("id2label", id2label);
     o.add("label2id", label2id);
