@@ -3,10 +3,12 @@ package io.tlalign.local;
 import io.tlalign.datasets.DatasetImage;
 import io.tlalign.datasets.ImageDataset;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.model.data.U8Image;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.servable.ImagePixels;
 import io.tlalign.model.servable.VitScorer;
 import io.tlalign.model.state.TrainingState;
+import io.tlalign.model.vit.DataConfig;
 
 /**
  * A test split held in memory, normalised the way the job normalises, to score trained states
@@ -26,20 +28,24 @@ public final class TestSet {
     this.pixelsPerImage = pixelsPerImage;
   }
 
-  /** Loads every image of {@code test}. */
-  public static TestSet of(ImageDataset test) throws io.tlalign.datasets.UnreadableImageException {
+  /**
+   * Loads every image of {@code test}, prepared as the job's evaluation prepares it: the data
+   * config's evaluation transform (any image size), then its normalisation.
+   */
+  public static TestSet of(ImageDataset test, DataConfig data)
+      throws io.tlalign.datasets.UnreadableImageException {
     int n = test.size();
-    DatasetImage first = test.image(0);
-    int per = first.height() * first.width() * first.channels();
+    int per = data.channels() * data.height() * data.width();
     float[] pixels = new float[n * per];
     int[] labels = new int[n];
     for (int i = 0; i < n; i++) {
       DatasetImage img = test.image(i);
       labels[i] = img.label();
-      byte[] px = img.pixels();
-      for (int p = 0; p < per; p++) {
-        pixels[i * per + p] = ImagePixels.normalise(px[p] & 0xff);
-      }
+      ImagePixels.toModelInput(
+          new U8Image(img.height(), img.width(), img.channels(), img.pixels()),
+          data,
+          pixels,
+          i * per);
     }
     return new TestSet(pixels, labels, per);
   }

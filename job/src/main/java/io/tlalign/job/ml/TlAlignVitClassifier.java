@@ -135,7 +135,9 @@ public class TlAlignVitClassifier
         .name("refuse-bad-rows")
         .sinkTo(new DiscardingSink<>());
     DataStream<TrainingImage> augmented =
-        getAugment() ? images.map(new AugmentFunction(settings.seed(), 2)).name("augment") : images;
+        getAugment()
+            ? images.map(new AugmentFunction(settings.seed(), 2, settings.data())).name("augment")
+            : images;
     DataStream<byte[]> state =
         augmented
             .transform(

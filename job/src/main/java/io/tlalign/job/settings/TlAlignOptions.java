@@ -287,7 +287,7 @@ public final class TlAlignOptions {
   public static final ConfigOption<Integer> MAX_IMAGE_PIXELS =
       key("tlalign.max-image-pixels")
           .intType()
-          .defaultValue(4096 * 4096)
+          .defaultValue(io.tlalign.model.data.EncodedImages.DEFAULT_MAX_PIXELS)
           .withDescription("Images with more pixels are dead-lettered as OVERSIZED_IMAGE.");
 
   public static final ConfigOption<Integer> EVAL_MAX_IMAGES =

@@ -2,6 +2,7 @@ package io.tlalign.local.demo;
 
 import io.tlalign.datasets.ReplaySummary;
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.local.AccuracyCurve;
 import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
@@ -101,7 +102,7 @@ public final class DemoRun {
           options.mixing(),
           options.steps(),
           options.batch());
-      TestSet testSet = TestSet.of(data.test());
+      TestSet testSet = TestSet.of(data.test(), TrainerSettings.from(conf).data());
       ScoredRun scored =
           ScoredRun.run(
               conf, "tlalign-demo", "demo", options.terminal(), stack, testSet, CURVE_IMAGES, log);
