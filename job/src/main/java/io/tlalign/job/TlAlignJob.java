@@ -116,14 +116,7 @@ public final class TlAlignJob {
 
     int decodeParallelism = conf.get(TlAlignOptions.DECODE_PARALLELISM);
     DataConfig data = settings.data();
-    DecodeAndValidate decode =
-        new DecodeAndValidate(
-            settings.numClasses(),
-            data,
-            conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
-            conf.get(TlAlignOptions.AUGMENT) && data.randomResizedCrop()
-                ? trainCrop(settings.seed(), conf)
-                : null);
+    DecodeAndValidate decode = trainingDecode(settings, conf);
     SingleOutputStreamOperator<TrainingImage> images =
         records.process(decode).setParallelism(decodeParallelism).uid("decode").name("decode");
     images
@@ -140,7 +133,7 @@ public final class TlAlignJob {
         .name("images.deadletter");
 
     DataStream<TrainingImage> augmented =
-        conf.get(TlAlignOptions.AUGMENT) && !data.randomResizedCrop()
+        shiftAugments(settings, conf)
             ? images
                 .map(new AugmentFunction(settings.seed(), 2, data))
                 .setParallelism(decodeParallelism)
@@ -207,6 +200,30 @@ public final class TlAlignJob {
    */
   public static DecodeAndValidate decodeAndValidate(TrainerSettings settings, int maxImagePixels) {
     return new DecodeAndValidate(settings.numClasses(), settings.data(), maxImagePixels, null);
+  }
+
+  /**
+   * The training images' decode and validation stage: RandomResizedCrop and flip where the data
+   * config asks for them and {@code tlalign.augment} is on, else the evaluation transform. The job
+   * and the Flink ML fit both build it here.
+   */
+  public static DecodeAndValidate trainingDecode(TrainerSettings settings, ReadableConfig conf) {
+    DataConfig data = settings.data();
+    return new DecodeAndValidate(
+        settings.numClasses(),
+        data,
+        conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
+        conf.get(TlAlignOptions.AUGMENT) && data.randomResizedCrop()
+            ? trainCrop(settings.seed(), conf)
+            : null);
+  }
+
+  /**
+   * Whether the small shift-and-flip augmentation ({@link AugmentFunction}) follows the decode:
+   * {@code tlalign.augment} on and no RandomResizedCrop (vit-tiny-fm's default).
+   */
+  public static boolean shiftAugments(TrainerSettings settings, ReadableConfig conf) {
+    return conf.get(TlAlignOptions.AUGMENT) && !settings.data().randomResizedCrop();
   }
 
   /** The data config of {@code model} with the job's options; see {@link TrainerSettings}. */
