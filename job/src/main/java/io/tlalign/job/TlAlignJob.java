@@ -159,7 +159,11 @@ public final class TlAlignJob {
         conf.getOptional(TlAlignOptions.MODEL_STORE)
             .map(
                 uri ->
-                    new ModelPublisher.Factory(uri, kafka, conf.get(TlAlignOptions.MODELS_TOPIC)))
+                    new ModelPublisher.Factory(
+                        uri,
+                        kafka,
+                        conf.get(TlAlignOptions.MODELS_TOPIC),
+                        conf.getOptional(TlAlignOptions.EXPORT_NAMES).orElse(null)))
             .orElse(null);
     DataStream<TrainingMetric> metrics =
         conf.get(TlAlignOptions.REPLICAS) > 1

@@ -4,6 +4,7 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.DataConfig;
+import io.tlalign.model.weights.WeightsExport;
 import io.tlalign.schemas.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -283,6 +284,16 @@ public final class TlAlignOptions {
           .withDescription(
               "URI of a folder (any Flink FileSystem) for published models; unset = no"
                   + " publishing.");
+
+  public static final ConfigOption<WeightsExport.Names> EXPORT_NAMES =
+      key("tlalign.export.names")
+          .enumType(WeightsExport.Names.class)
+          .noDefaultValue()
+          .withDescription(
+              "Also write each published model as a standard model folder next to its model file:"
+                  + " <model file without .tlas>/model.safetensors and config.json, with timm"
+                  + " (timm) or Hugging Face (hf) names, as ./tlalign export writes them; the"
+                  + " config carries the data config the run trained with. Unset: no export.");
 
   public static final ConfigOption<Integer> MAX_IMAGE_PIXELS =
       key("tlalign.max-image-pixels")

@@ -48,7 +48,7 @@ public final class VitScorer implements AutoCloseable {
 
   /** The data config {@code state} was trained with: its metadata over the preset's. */
   public static DataConfig dataConfigOf(TrainingState state, VitConfig model) {
-    return VitPresets.dataConfig(model).withMetadata(state.metadata());
+    return VitPresets.dataConfig(model, state.metadata());
   }
 
   public VitConfig config() {

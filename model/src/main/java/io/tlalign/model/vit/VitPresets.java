@@ -79,6 +79,14 @@ public final class VitPresets {
         !small);
   }
 
+  /**
+   * The data config a model file of preset {@code c} records in its metadata ({@link
+   * DataConfig#toMetadata}), or the preset's for entries it lacks.
+   */
+  public static DataConfig dataConfig(VitConfig c, java.util.Map<String, String> metadata) {
+    return dataConfig(c).withMetadata(metadata);
+  }
+
   /** The preset of that name; fails with a message listing the valid names. */
   public static VitConfig byName(String name) {
     VitConfig c = name == null ? null : BY_NAME.get(name.trim().toLowerCase(java.util.Locale.ROOT));

@@ -120,10 +120,10 @@ public final class PretrainedWeights {
    * @throws IOException naming a {@code config.json} whose data config fields do not parse
    */
   static DataConfig dataConfig(Path file, VitConfig config, Source source) throws IOException {
-    DataConfig preset = VitPresets.dataConfig(config);
     if (source.preset() != null) {
-      return preset.withMetadata(source.metadata());
+      return VitPresets.dataConfig(config, source.metadata());
     }
+    DataConfig preset = VitPresets.dataConfig(config);
     Path parent = file.toAbsolutePath().getParent();
     Path json = parent == null ? null : parent.resolve(WeightsExport.CONFIG_FILE);
     return json != null && Files.isRegularFile(json)

@@ -5,8 +5,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.tlalign.model.state.NamedTensor;
+import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitPresets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,6 +83,21 @@ public final class WeightsExport {
         (new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n")
             .getBytes(StandardCharsets.UTF_8));
     return files;
+  }
+
+  /**
+   * The export of a model file: its preset with the class count of its head, its parameters and the
+   * data config it records.
+   */
+  public static Map<String, byte[]> files(TrainingState state, Names names) {
+    VitConfig config = VitPresets.byName(state.preset());
+    for (NamedTensor t : state.parameters()) {
+      if (WeightNames.modelToTimm(t.name()).filter("head.weight"::equals).isPresent()) {
+        config = config.withNumClasses(Math.toIntExact(t.shape()[0]));
+      }
+    }
+    return files(
+        state.parameters(), config, VitPresets.dataConfig(config, state.metadata()), names);
   }
 
   /**
