@@ -71,7 +71,7 @@ final class ExportCommand implements Callable<Integer> {
     PretrainedWeights.AsIs asIs = WeightsFiles.loadAsIs(spec.commandLine(), file, model);
     VitConfig config = asIs.config();
     PretrainedWeights.Loaded loaded = asIs.weights();
-    List<Path> written = WeightsExport.write(loaded.parameters(), config, names, to);
+    List<Path> written = WeightsExport.write(loaded.parameters(), config, asIs.data(), names, to);
     java.io.PrintWriter out = spec.commandLine().getOut();
     for (String note : loaded.notes()) {
       out.println("export: " + note);

@@ -112,11 +112,14 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any Flink or tlalign.* option.")
   Map<String, String> dynamic = new LinkedHashMap<>();
 
+  @CommandLine.Mixin ImageTransformFlags transform = new ImageTransformFlags();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     Configuration conf = configuration();
+    transform.check(spec.commandLine(), conf);
     try {
       io.tlalign.job.JobValidation.validate(conf);
     } catch (IllegalArgumentException e) {
@@ -300,6 +303,7 @@ final class TrainCommand implements Callable<Integer> {
     if (kafkaConfig != null) {
       conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toAbsolutePath().toString());
     }
+    transform.applyTo(conf);
     dynamic.forEach(conf::setString);
     if (conf.getOptional(TlAlignOptions.CHECKPOINT_DIR).isEmpty()) {
       conf.set(TlAlignOptions.CHECKPOINT_DIR, defaultCheckpointDir(conf));

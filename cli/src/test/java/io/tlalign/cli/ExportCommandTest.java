@@ -84,6 +84,47 @@ class ExportCommandTest extends CommandLineTest {
   }
 
   @Test
+  void configJsonCarriesTheDataConfigTheModelWasTrainedWith() throws Exception {
+    // A model file of a run that overrode mean, std, crop_pct and interpolation.
+    io.tlalign.model.EngineSetup.start(io.tlalign.model.EngineOptions.defaults().withThreads(1, 1));
+    io.tlalign.model.vit.DataConfig data =
+        io.tlalign.model.vit.VitPresets.dataConfig(io.tlalign.model.vit.VitPresets.VIT_TINY_FM)
+            .withMean(new float[] {0.25f})
+            .withStd(new float[] {0.125f})
+            .withCropPct(0.9)
+            .withInterpolation(io.tlalign.model.vit.DataConfig.Interpolation.BILINEAR);
+    Path tlas = dir.resolve("model.tlas");
+    try (var s =
+            io.tlalign.model.train.TrainingSession.create(
+                io.tlalign.model.train.TrainingConfig.defaults(
+                        io.tlalign.model.vit.VitPresets.VIT_TINY_FM, 3)
+                    .withData(data),
+                ai.djl.Device.cpu());
+        var o = Files.newOutputStream(tlas)) {
+      s.captureState().writeTo(o);
+    }
+    Path first = dir.resolve("first");
+    assertThat(run("export", "--weights", tlas.toString(), "--to", first.toString()))
+        .as(err.toString())
+        .isZero();
+    JsonObject timm =
+        JsonParser.parseString(Files.readString(first.resolve("config.json"))).getAsJsonObject();
+    assertThat(timm.get("mean").toString()).isEqualTo("[0.25]");
+    assertThat(timm.get("std").toString()).isEqualTo("[0.125]");
+    assertThat(timm.get("crop_pct").getAsDouble()).isEqualTo(0.9);
+    assertThat(timm.get("interpolation").getAsString()).isEqualTo("bilinear");
+    assertThat(timm.get("input_size").toString()).isEqualTo("[1,28,28]");
+    // Exporting the export again reads the data config from its config.json.
+    Path second = dir.resolve("second");
+    assertThat(run("export", "--weights", first.toString(), "--to", second.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(Files.readString(second.resolve("config.json")))
+        .isEqualTo(Files.readString(first.resolve("config.json")));
+    sameTensors(first.resolve("model.safetensors"), second.resolve("model.safetensors"));
+  }
+
+  @Test
   void badArgumentsNameTheValueAndTheFix() {
     Path nope = dir.resolve("nope.safetensors");
     assertThat(run("export", "--weights", nope.toString(), "--to", dir.toString())).isEqualTo(2);

@@ -1,7 +1,16 @@
 package io.tlalign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.tlalign.model.NoGrad;
+import io.tlalign.model.train.TrainingConfig;
+import io.tlalign.model.train.TrainingSession;
+import io.tlalign.model.vit.VitPresets;
+import io.tlalign.model.weights.PretrainedWeights;
 import io.tlalign.model.weights.Safetensors;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -76,15 +85,74 @@ class PredictCommandTest extends CommandLineTest {
   }
 
   @Test
-  void anImageOfAnotherSizeIsNamedWithTheSizeTheModelTakes() throws Exception {
-    Path image = pattern(32, 30);
+  void anImageOfAnotherSizeIsScoredAsTheModelScoresTheHandCroppedTensor() throws Exception {
+    // 28 rows x 30 columns for a 28x28 model with crop_pct 1: no resize, the centre crop keeps
+    // columns 1..28, normalised (v / 255 - 0.5) / 0.5 (vit-tiny-fm's data config).
+    Path image = pattern(28, 30);
+    float[] hand = new float[784];
+    for (int y = 0; y < 28; y++) {
+      for (int x = 0; x < 28; x++) {
+        hand[y * 28 + x] = (((7 * y + 3 * (x + 1)) % 256) / 255f - 0.5f) / 0.5f;
+      }
+    }
     Path weights = FIXTURES.resolve("vit-tiny-fm-timm.safetensors");
-    assertThat(run("predict", "--weights", weights.toString(), image.toString())).isEqualTo(2);
-    assertThat(err.toString())
-        .contains("image " + image + " is 32x30 but vit-tiny-fm takes 28x28")
-        .contains("resize it first");
+    float[] expected = logitsOf(weights, hand);
+    Path missing = dir.resolve("missing.png");
+    Path garbage = dir.resolve("garbage.png");
+    java.nio.file.Files.write(garbage, new byte[] {1, 2, 3, 4});
+    assertThat(
+            run(
+                "predict",
+                "--weights",
+                weights.toString(),
+                "--logits",
+                missing.toString(),
+                image.toString(),
+                garbage.toString()))
+        .isEqualTo(1);
+    String[] lines = out.toString().strip().split("\\R");
+    assertThat(lines).hasSize(3);
+    assertThat(lines[0]).isEqualTo("predict: " + missing + " failed: no such file");
+    assertThat(lines[2]).startsWith("predict: " + garbage + " failed: not an image format");
+    Matcher m = Pattern.compile("logits=(\\S+)").matcher(lines[1]);
+    assertThat(lines[1]).startsWith("predict: " + image + " top1=");
+    assertThat(m.find()).isTrue();
+    String[] parts = m.group(1).split(",");
+    assertThat(parts).hasSameSizeAs(expected);
+    for (int c = 0; c < parts.length; c++) {
+      assertThat(Float.parseFloat(parts[c])).isCloseTo(expected[c], within(1e-5f));
+    }
+  }
+
+  /** The model's logits for one [1, 28, 28] tensor, through the model directly. */
+  @SuppressWarnings("try")
+  private static float[] logitsOf(Path weights, float[] pixels) throws Exception {
+    io.tlalign.model.EngineSetup.start(io.tlalign.model.EngineOptions.defaults().withThreads(1, 1));
+    var loaded = PretrainedWeights.load(weights, VitPresets.VIT_TINY_FM, 0);
+    try (TrainingSession s =
+            TrainingSession.fromWeights(
+                TrainingConfig.defaults(VitPresets.VIT_TINY_FM, 0),
+                Device.cpu(),
+                loaded.parameters());
+        NoGrad ng = NoGrad.enter();
+        NDManager sm = s.model().newStepManager()) {
+      return s.model()
+          .forward(sm.create(pixels, new Shape(1, 1, 28, 28)), false)
+          .get(0)
+          .toFloatArray();
+    }
+  }
+
+  @Test
+  void badArgumentsNameTheValueAndTheFix() throws Exception {
+    Path image = pattern(28, 28);
+    Path weights = FIXTURES.resolve("vit-tiny-fm-timm.safetensors");
     assertThat(run("predict", "--weights", weights.toString(), "--top", "0", image.toString()))
         .isEqualTo(2);
     assertThat(err.toString()).contains("--top must be >= 1, got 0");
+    assertThat(
+            run("predict", "--weights", weights.toString(), "--crop-pct", "1.5", image.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--crop-pct must lie in (0, 1], got 1.5");
   }
 }

@@ -1,7 +1,7 @@
 package io.tlalign.datasets;
 
-import io.tlalign.job.operators.ImageHeader;
 import io.tlalign.job.settings.KafkaClients;
+import io.tlalign.model.data.ImageHeader;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.codec.AvroRecordCodec;

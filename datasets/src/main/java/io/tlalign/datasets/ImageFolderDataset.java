@@ -1,6 +1,6 @@
 package io.tlalign.datasets;
 
-import io.tlalign.job.operators.ImageHeader;
+import io.tlalign.model.data.ImageHeader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

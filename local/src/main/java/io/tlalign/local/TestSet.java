@@ -3,20 +3,17 @@ package io.tlalign.local;
 import io.tlalign.datasets.DatasetImage;
 import io.tlalign.datasets.ImageDataset;
 import io.tlalign.datasets.UnreadableImageException;
-import io.tlalign.job.operators.ImageValidator;
-import io.tlalign.job.operators.Rejection;
-import io.tlalign.job.records.TrainingImage;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.model.data.EncodedImages;
+import io.tlalign.model.data.U8Image;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.servable.ImagePixels;
 import io.tlalign.model.servable.VitScorer;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.vit.DataConfig;
-import io.tlalign.schemas.LabeledImage;
-import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import io.tlalign.schemas.ImageEncoding;
+import java.io.IOException;
+import java.util.Arrays;
 import java.util.function.BiConsumer;
 
 /**
@@ -37,40 +34,19 @@ public final class TestSet {
     this.pixelsPerImage = pixelsPerImage;
   }
 
-  /** Loads every image of {@code test}. */
-  public static TestSet of(ImageDataset test) throws io.tlalign.datasets.UnreadableImageException {
-    int n = test.size();
-    DatasetImage first = test.image(0);
-    int per = first.height() * first.width() * first.channels();
-    float[] pixels = new float[n * per];
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      DatasetImage img = test.image(i);
-      labels[i] = img.label();
-      byte[] px = img.pixels();
-      for (int p = 0; p < per; p++) {
-        pixels[i * per + p] = ImagePixels.normalise(px[p] & 0xff);
-      }
-    }
-    return new TestSet(pixels, labels, per);
-  }
-
   /**
-   * Loads every image of {@code test} through the job's own decoding and evaluation transform
-   * ({@link ImageValidator} without a training crop): any size, RAW_U8, PNG or JPEG, to the input
-   * of the model {@code data} describes. An image that cannot be read or decoded is left out and
-   * told to {@code onUnreadable} (its id and the reason).
+   * Loads every image of {@code test} as the scoring paths prepare it ({@link
+   * ImagePixels#toModelInput}: the data config's evaluation transform, any size, then its
+   * normalisation). PNG and JPEG are decoded after their header's size is checked against {@code
+   * maxPixels}. An image that cannot be read or decoded is left out and told to {@code
+   * onUnreadable} (its id and the reason).
    */
-  public static TestSet transformed(
-      ImageDataset test,
-      int numClasses,
-      DataConfig data,
-      long maxPixels,
-      BiConsumer<String, String> onUnreadable) {
-    ImageValidator validator = new ImageValidator(numClasses, data, maxPixels, null);
+  public static TestSet of(
+      ImageDataset test, DataConfig data, long maxPixels, BiConsumer<String, String> onUnreadable) {
     int per = data.channels() * data.height() * data.width();
-    List<float[]> images = new ArrayList<>();
-    List<Integer> labels = new ArrayList<>();
+    float[] pixels = new float[test.size() * per];
+    int[] labels = new int[test.size()];
+    int n = 0;
     for (int i = 0; i < test.size(); i++) {
       DatasetImage img;
       try {
@@ -80,32 +56,30 @@ public final class TestSet {
         continue;
       }
       try {
-        TrainingImage t = validator.validate(record(img, test.source()), i);
-        images.add(t.pixels);
-        labels.add(t.label);
-      } catch (Rejection e) {
-        onUnreadable.accept(img.id(), e.reasonCode() + ": " + e.getMessage());
+        ImagePixels.toModelInput(u8(img, maxPixels), data, pixels, n * per);
+        labels[n++] = img.label();
+      } catch (IOException e) {
+        onUnreadable.accept(img.id(), e.getMessage());
       }
     }
-    float[] pixels = new float[images.size() * per];
-    for (int i = 0; i < images.size(); i++) {
-      System.arraycopy(images.get(i), 0, pixels, i * per, per);
-    }
-    return new TestSet(pixels, labels.stream().mapToInt(Integer::intValue).toArray(), per);
+    return new TestSet(Arrays.copyOf(pixels, n * per), Arrays.copyOf(labels, n), per);
   }
 
-  private static LabeledImage record(DatasetImage img, String source) {
-    return LabeledImage.newBuilder()
-        .setId(img.id())
-        .setSource(source)
-        .setLabel(img.label())
-        .setHeight(img.height())
-        .setWidth(img.width())
-        .setChannels(img.channels())
-        .setEncoding(img.encoding())
-        .setPixels(ByteBuffer.wrap(img.pixels()))
-        .setEventTime(Instant.EPOCH)
-        .build();
+  /** {@link #of(ImageDataset, DataConfig, long, BiConsumer)} of a split that is known readable. */
+  public static TestSet of(ImageDataset test, DataConfig data) {
+    return of(
+        test,
+        data,
+        EncodedImages.DEFAULT_MAX_PIXELS,
+        (id, why) -> {
+          throw new IllegalStateException("test image " + id + " is unreadable: " + why);
+        });
+  }
+
+  private static U8Image u8(DatasetImage img, long maxPixels) throws IOException {
+    return img.encoding() == ImageEncoding.RAW_U8
+        ? new U8Image(img.height(), img.width(), img.channels(), img.pixels())
+        : EncodedImages.decode(img.pixels(), maxPixels);
   }
 
   public int size() {
@@ -116,8 +90,8 @@ public final class TestSet {
   public EvalResult evaluate(TrainerSettings settings, TrainingState state, int limit)
       throws Exception {
     int n = Math.min(limit, labels.length);
-    float[] px = n == labels.length ? pixels : java.util.Arrays.copyOf(pixels, n * pixelsPerImage);
-    int[] lb = n == labels.length ? labels : java.util.Arrays.copyOf(labels, n);
+    float[] px = n == labels.length ? pixels : Arrays.copyOf(pixels, n * pixelsPerImage);
+    int[] lb = n == labels.length ? labels : Arrays.copyOf(labels, n);
     // The scoring core the streaming job's evaluation and the Flink ML servable use.
     try (VitScorer scorer = VitScorer.open(settings.trainingConfig(), state)) {
       return scorer.evaluate(px, lb, EVAL_BATCH);

@@ -1,10 +1,10 @@
 package io.tlalign.job.operators;
 
+import io.tlalign.model.data.EncodedImages;
+import io.tlalign.model.data.ImageHeader;
 import io.tlalign.model.data.U8Image;
 import io.tlalign.schemas.ImageEncoding;
 import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
-import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import javax.imageio.ImageIO;
@@ -68,34 +68,8 @@ public final class ImageDecoder {
     }
   }
 
-  /** Grey images keep one channel (the raw sample, so no colour-space gamma); the rest go RGB. */
+  /** See {@link EncodedImages#toU8}. */
   static U8Image toU8(BufferedImage image) {
-    int h = image.getHeight();
-    int w = image.getWidth();
-    ColorModel cm = image.getColorModel();
-    Raster raster = image.getRaster();
-    if (ImageHeader.isGrey(cm)) {
-      int bits = cm.getComponentSize(0);
-      long max = (1L << bits) - 1;
-      byte[] out = new byte[h * w];
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          long s = raster.getSample(x, y, 0);
-          out[y * w + x] = (byte) (bits == 8 ? s : (s * 255 + max / 2) / max);
-        }
-      }
-      return new U8Image(h, w, 1, out);
-    }
-    byte[] out = new byte[h * w * 3];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int rgb = image.getRGB(x, y);
-        int i = (y * w + x) * 3;
-        out[i] = (byte) (rgb >> 16);
-        out[i + 1] = (byte) (rgb >> 8);
-        out[i + 2] = (byte) rgb;
-      }
-    }
-    return new U8Image(h, w, 3, out);
+    return EncodedImages.toU8(image);
   }
 }

@@ -26,6 +26,9 @@ import org.apache.commons.rng.simple.RandomSource;
  */
 public final class ImageValidator {
 
+  private static final DataConfig VIT_TINY_FM_DATA =
+      io.tlalign.model.vit.VitPresets.dataConfig(io.tlalign.model.vit.VitPresets.VIT_TINY_FM);
+
   private final AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
   private final int numClasses;
   private final DataConfig data;
@@ -146,7 +149,7 @@ public final class ImageValidator {
 
   /** The pixel value 0..255 as vit-tiny-fm sees it, {@code (v / 255 - 0.5) / 0.5}. */
   static float normalise(int v) {
-    return io.tlalign.model.servable.ImagePixels.normalise(v);
+    return VIT_TINY_FM_DATA.normalise(v, 0);
   }
 
   private static byte[] toArray(ByteBuffer b) {

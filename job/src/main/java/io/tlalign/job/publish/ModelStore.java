@@ -2,6 +2,7 @@ package io.tlalign.job.publish;
 
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.model.weights.WeightsExport;
 import io.tlalign.schemas.ModelRef;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,13 +12,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.FileSystem.WriteMode;
 import org.apache.flink.core.fs.Path;
 
 /**
  * Writes model files through Flink's {@link FileSystem} (local, S3, HDFS... whatever the URI names)
- * and reads them back, checking the SHA-256 their {@link ModelRef} carries.
+ * and reads them back, checking the SHA-256 their {@link ModelRef} carries. With an export name
+ * set, each model file gets a standard model folder beside it ({@link #exportFolder}: {@code
+ * model.safetensors} and {@code config.json}, as {@code ./tlalign export} writes them).
  */
 public final class ModelStore {
 
@@ -27,9 +31,37 @@ public final class ModelStore {
   public static final String FORMAT = FORMAT_PREFIX + TrainingStateFormat.VERSION;
 
   private final Path folder;
+  private final WeightsExport.Names export;
 
   public ModelStore(String folderUri) {
+    this(folderUri, null);
+  }
+
+  /**
+   * @param export the names of the export written beside each model file; null: none
+   */
+  public ModelStore(String folderUri, WeightsExport.Names export) {
     this.folder = new Path(folderUri);
+    this.export = export;
+  }
+
+  /** The export folder of a model file: its path without {@code .tlas}. */
+  public static Path exportFolder(String modelUri) {
+    return new Path(
+        modelUri.endsWith(".tlas")
+            ? modelUri.substring(0, modelUri.length() - 5)
+            : modelUri + ".export");
+  }
+
+  /** Deletes a model file and its export folder, if any. */
+  public static void delete(ModelRef ref) throws IOException {
+    Path file = new Path(ref.getUri());
+    FileSystem fs = file.getFileSystem();
+    fs.delete(file, false);
+    Path exported = exportFolder(ref.getUri());
+    if (fs.exists(exported)) {
+      fs.delete(exported, true);
+    }
   }
 
   /** Writes the state as {@code model-step-<step>-chk-<id>.tlas} and returns its pointer. */
@@ -41,6 +73,16 @@ public final class ModelStore {
     try (OutputStream raw = fs.create(file, WriteMode.OVERWRITE);
         DigestOutputStream out = new DigestOutputStream(raw, sha)) {
       TrainingStateFormat.writeTo(state, out);
+    }
+    if (export != null) {
+      // Written before the pointer exists, so a published pointer always has its export.
+      Path dir = exportFolder(file.toUri().toString());
+      fs.mkdirs(dir);
+      for (Map.Entry<String, byte[]> f : WeightsExport.files(state, export).entrySet()) {
+        try (OutputStream out = fs.create(new Path(dir, f.getKey()), WriteMode.OVERWRITE)) {
+          out.write(f.getValue());
+        }
+      }
     }
     return ModelRef.newBuilder()
         .setUri(file.toUri().toString())

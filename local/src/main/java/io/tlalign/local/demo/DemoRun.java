@@ -1,7 +1,6 @@
 package io.tlalign.local.demo;
 
 import io.tlalign.datasets.ReplaySummary;
-import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
@@ -113,10 +112,9 @@ public final class DemoRun {
           options.steps(),
           options.batch());
       TestSet testSet =
-          TestSet.transformed(
+          TestSet.of(
               data.test(),
-              data.numClasses(),
-              TlAlignJob.dataConfig(TrainerSettings.from(conf).model(), conf),
+              TrainerSettings.from(conf).data(),
               conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
               skipped::onSkipped);
       ScoredRun scored =
@@ -188,7 +186,12 @@ public final class DemoRun {
     PretrainedWeights.AsIs model =
         PretrainedWeights.loadAsIs(Path.of(URI.create(ref.getUri())), null);
     WeightsExport.write(
-        model.weights().parameters(), model.config(), WeightsExport.Names.TIMM, dir, labelNames);
+        model.weights().parameters(),
+        model.config(),
+        model.data(),
+        WeightsExport.Names.TIMM,
+        dir,
+        labelNames);
   }
 
   Configuration configuration(String bootstrap, int numClasses) {

@@ -9,6 +9,7 @@ import io.tlalign.local.TestSet;
 import io.tlalign.local.demo.DemoData;
 import io.tlalign.local.demo.ScoredRun;
 import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.vit.VitPresets;
 import io.tlalign.schemas.TrainingMetric;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -92,7 +93,8 @@ public final class ExperimentRun {
               + options.dataFlag());
     }
     log.println("experiment: data: " + data.description());
-    TestSet testSet = TestSet.of(data.test());
+    TestSet testSet =
+        TestSet.of(data.test(), VitPresets.dataConfig(VitPresets.byName(options.model())));
     List<RunResult> runs = new ArrayList<>();
     long steps;
     try (LocalStack stack =

@@ -4,8 +4,10 @@ import ai.djl.nn.Parameter;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.ParameterInit;
 import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitPresets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -69,8 +71,11 @@ public final class PretrainedWeights {
    *
    * @param tensors by timm name (names it does not know are kept as they are)
    * @param preset the preset a model file of this system names; null for safetensors
+   * @param metadata a model file's metadata (its run's facts, its data config); empty for
+   *     safetensors
    */
-  public record Source(Map<String, NamedTensor> tensors, String preset) {}
+  public record Source(
+      Map<String, NamedTensor> tensors, String preset, Map<String, String> metadata) {}
 
   /** The folder's {@code model.safetensors} for a folder, else {@code path} itself. */
   public static Path resolve(Path path) {
@@ -82,8 +87,9 @@ public final class PretrainedWeights {
    * vit-tiny-fm}; the class count is the weights' head's, so nothing is re-initialised.
    *
    * @param config the preset with the weights' class count
+   * @param data the data config the weights were trained with; see {@link #dataConfig}
    */
-  public record AsIs(VitConfig config, Loaded weights) {}
+  public record AsIs(VitConfig config, Loaded weights, DataConfig data) {}
 
   /** Reads {@code file} as it is; see {@link AsIs}. Strict, as {@link #load}. */
   public static AsIs loadAsIs(Path file, String preset) throws IOException {
@@ -92,7 +98,7 @@ public final class PretrainedWeights {
     Source source = readAsTimm(f, notes);
     String name =
         preset != null ? preset : source.preset() != null ? source.preset() : "vit-tiny-fm";
-    VitConfig config = io.tlalign.model.vit.VitPresets.byName(name);
+    VitConfig config = VitPresets.byName(name);
     NamedTensor head = source.tensors().get("head.weight");
     if (head != null
         && head.rank() == 2
@@ -100,7 +106,29 @@ public final class PretrainedWeights {
         && head.shape()[0] <= Integer.MAX_VALUE) {
       config = config.withNumClasses((int) head.shape()[0]);
     }
-    return new AsIs(config, fit(source.tensors(), config, 0, f.toString(), notes));
+    return new AsIs(
+        config,
+        fit(source.tensors(), config, 0, f.toString(), notes),
+        dataConfig(f, config, source));
+  }
+
+  /**
+   * The data config weights were trained with: a model file's own record (its metadata), else the
+   * timm {@code config.json} beside a safetensors file (an export's mean, std, crop_pct and
+   * interpolation), else the preset's.
+   *
+   * @throws IOException naming a {@code config.json} whose data config fields do not parse
+   */
+  static DataConfig dataConfig(Path file, VitConfig config, Source source) throws IOException {
+    if (source.preset() != null) {
+      return VitPresets.dataConfig(config, source.metadata());
+    }
+    DataConfig preset = VitPresets.dataConfig(config);
+    Path parent = file.toAbsolutePath().getParent();
+    Path json = parent == null ? null : parent.resolve(WeightsExport.CONFIG_FILE);
+    return json != null && Files.isRegularFile(json)
+        ? WeightsExport.readDataConfig(json, preset)
+        : preset;
   }
 
   /** The tensors of {@code file} under timm's names, with a note on the format recognised. */
@@ -125,16 +153,16 @@ public final class PretrainedWeights {
           String name = WeightNames.modelToTimm(t.name()).orElse(t.name());
           out.put(name, WeightNames.rename(t, name));
         }
-        return new Source(out, state.preset());
+        return new Source(out, state.preset(), state.metadata());
       }
     }
     Safetensors.Contents c = Safetensors.read(file);
     if (WeightNames.looksLikeHf(c.tensors().keySet())) {
       notes.add("read safetensors with Hugging Face ViT names; joined query, key, value into qkv");
-      return new Source(WeightNames.hfToTimm(c.tensors(), notes), null);
+      return new Source(WeightNames.hfToTimm(c.tensors(), notes), null, Map.of());
     }
     notes.add("read safetensors with timm names");
-    return new Source(new LinkedHashMap<>(c.tensors()), null);
+    return new Source(new LinkedHashMap<>(c.tensors()), null, Map.of());
   }
 
   /**

@@ -27,7 +27,7 @@ class WeightsExportLabelNamesTest {
   private JsonObject written(WeightsExport.Names names, List<String> labels) throws Exception {
     PretrainedWeights.AsIs w = fixture();
     Path to = dir.resolve(names.name() + labels.size());
-    WeightsExport.write(w.weights().parameters(), w.config(), names, to, labels);
+    WeightsExport.write(w.weights().parameters(), w.config(), w.data(), names, to, labels);
     return JsonParser.parseString(Files.readString(to.resolve(WeightsExport.CONFIG_FILE)))
         .getAsJsonObject();
   }
@@ -64,6 +64,7 @@ class WeightsExportLabelNamesTest {
                 WeightsExport.write(
                     w.weights().parameters(),
                     w.config(),
+                    w.data(),
                     WeightsExport.Names.TIMM,
                     dir.resolve("x"),
                     List.of("a", "b", "c")))

@@ -1,4 +1,4 @@
-package io.tlalign.job.operators;
+package io.tlalign.model.data;
 
 import io.tlalign.schemas.ImageEncoding;
 import java.awt.color.ColorSpace;
@@ -15,9 +15,9 @@ import javax.imageio.stream.ImageInputStream;
 
 /**
  * What the header of a PNG or JPEG says, read without decoding a pixel: the format, the size and
- * the channels the decoder will give (1 for grey, 3 for everything else). The job's decoder and
- * {@code replay} both check the size with {@link #exceeds} before any pixel memory is allocated, so
- * a small file claiming 30000x30000 is refused cheaply.
+ * the channels the decoder will give (1 for grey, 3 for everything else). The job's decoder, the
+ * scoring paths ({@link EncodedImages}) and {@code replay} all check the size with {@link #exceeds}
+ * before any pixel memory is allocated, so a small file claiming 30000x30000 is refused cheaply.
  *
  * @param channels 1 (grey, 8 or 16 bit, with or without alpha) or 3 (palette, RGB, RGBA, CMYK...)
  */
@@ -65,7 +65,8 @@ public record ImageHeader(ImageEncoding encoding, int height, int width, int cha
    *
    * @throws NotPngOrJpegException when no reader knows the bytes, or they are another format
    */
-  static ImageReader readerFor(ImageInputStream in) throws NotPngOrJpegException, IOException {
+  public static ImageReader readerFor(ImageInputStream in)
+      throws NotPngOrJpegException, IOException {
     Iterator<ImageReader> readers = in == null ? null : javax.imageio.ImageIO.getImageReaders(in);
     if (readers == null || !readers.hasNext()) {
       throw new NotPngOrJpegException("not an image (no PNG or JPEG signature)", false);
@@ -80,7 +81,7 @@ public record ImageHeader(ImageEncoding encoding, int height, int width, int cha
   }
 
   /** The header of the image {@code reader} was given (a PNG or JPEG reader). */
-  static ImageHeader of(ImageReader reader) throws IOException {
+  public static ImageHeader of(ImageReader reader) throws IOException {
     String format = reader.getFormatName();
     ImageEncoding encoding =
         encodingOf(format).orElseThrow(() -> new IOException(format + " is not PNG or JPEG"));
@@ -90,7 +91,7 @@ public record ImageHeader(ImageEncoding encoding, int height, int width, int cha
   }
 
   /** The grey test of the decoder: a grey colour space that is not a palette. */
-  static boolean isGrey(ColorModel cm) {
+  public static boolean isGrey(ColorModel cm) {
     return !(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
   }
 
@@ -106,7 +107,12 @@ public record ImageHeader(ImageEncoding encoding, int height, int width, int cha
 
   /** The reason given for an image over the limit, the same in the job and in {@code replay}. */
   public String oversizedMessage(long maxPixels) {
-    return encoding
+    return oversizedMessage(encoding.name(), height, width, maxPixels);
+  }
+
+  /** The reason given for an image of any format over the limit. */
+  static String oversizedMessage(String format, long height, long width, long maxPixels) {
+    return format
         + " header says "
         + height
         + "x"

@@ -1,4 +1,4 @@
-package io.tlalign.job.operators;
+package io.tlalign.model.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
