@@ -31,8 +31,10 @@ import picocli.CommandLine.Parameters;
  * system, or safetensors with timm or Hugging Face names). Each image goes through the evaluation
  * transform and normalisation of the data config the weights were trained with ({@link
  * ImagePixels}; a model file records it, an export's {@code config.json} too, else the preset's),
- * exactly as the job's evaluation prepares images. A file that cannot be read gets a line naming it
- * and why; the others are still scored, and the exit code is 1.
+ * exactly as the job's evaluation prepares images. Each image gets one line: {@code predict:
+ * <image> top1=<class> p=<probability>}, then {@code top=<class>:<p>,...} (the K best, best first)
+ * when K > 1, then {@code logits=<v0>,<v1>,...} with {@code --logits}. A file that cannot be read
+ * gets a line naming it and why; the others are still scored, and the exit code is 1.
  */
 @Command(
     name = "predict",
@@ -50,7 +52,9 @@ final class PredictCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       paramLabel = "PRESET",
-      description = "Preset; default: the one a model file names, else vit-tiny-fm.")
+      description =
+          "Preset of safetensors weights (needed unless a config.json beside them names it); a"
+              + " model file names its own.")
   String model;
 
   @Option(
@@ -135,17 +139,15 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   private String line(Path image, float[] probs, float[] row, int k) {
+    int[] best = bestFirst(probs, k);
     StringBuilder b = new StringBuilder("predict: ").append(image);
-    boolean[] used = new boolean[probs.length];
-    for (int r = 1; r <= k; r++) {
-      int best = -1;
-      for (int c = 0; c < probs.length; c++) {
-        if (!used[c] && (best < 0 || probs[c] > probs[best])) {
-          best = c;
-        }
+    b.append(String.format(Locale.ROOT, " top1=%d p=%.4f", best[0], probs[best[0]]));
+    if (k > 1) {
+      b.append(" top=");
+      for (int r = 0; r < k; r++) {
+        b.append(
+            String.format(Locale.ROOT, r == 0 ? "%d:%.4f" : ",%d:%.4f", best[r], probs[best[r]]));
       }
-      used[best] = true;
-      b.append(String.format(Locale.ROOT, " top%d=%d p=%.4f", r, best, probs[best]));
     }
     if (logits) {
       b.append(" logits=");
@@ -154,5 +156,22 @@ final class PredictCommand implements Callable<Integer> {
       }
     }
     return b.toString();
+  }
+
+  /** The {@code k} classes of highest probability, best first (the lower index on a tie). */
+  static int[] bestFirst(float[] probs, int k) {
+    int[] best = new int[k];
+    boolean[] used = new boolean[probs.length];
+    for (int r = 0; r < k; r++) {
+      int top = -1;
+      for (int c = 0; c < probs.length; c++) {
+        if (!used[c] && (top < 0 || probs[c] > probs[top])) {
+          top = c;
+        }
+      }
+      used[top] = true;
+      best[r] = top;
+    }
+    return best;
   }
 }

@@ -21,7 +21,8 @@ import org.apache.flink.core.fs.Path;
  * Writes model files through Flink's {@link FileSystem} (local, S3, HDFS... whatever the URI names)
  * and reads them back, checking the SHA-256 their {@link ModelRef} carries. With an export name
  * set, each model file gets a standard model folder beside it ({@link #exportFolder}: {@code
- * model.safetensors} and {@code config.json}, as {@code ./tlalign export} writes them).
+ * model.safetensors} and {@code config.json}, plus {@code preprocessor_config.json} with Hugging
+ * Face names, as {@code ./tlalign export} writes them).
  */
 public final class ModelStore {
 

@@ -292,8 +292,9 @@ public final class TlAlignOptions {
           .withDescription(
               "Also write each published model as a standard model folder next to its model file:"
                   + " <model file without .tlas>/model.safetensors and config.json, with timm"
-                  + " (timm) or Hugging Face (hf) names, as ./tlalign export writes them; the"
-                  + " config carries the data config the run trained with. Unset: no export.");
+                  + " (timm) or Hugging Face (hf; plus preprocessor_config.json) names, as"
+                  + " ./tlalign export writes them; the configs carry the data config the run"
+                  + " trained with. Unset: no export.");
 
   public static final ConfigOption<Integer> MAX_IMAGE_PIXELS =
       key("tlalign.max-image-pixels")

@@ -62,8 +62,9 @@ public final class PretrainedWeights {
               + " exported folder, or a model file (.tlas) this system published");
     }
     List<String> notes = new ArrayList<>();
-    Map<String, NamedTensor> timm = readAsTimm(f, notes).tensors();
-    return fit(timm, target, seed, f.toString(), notes);
+    Source source = readAsTimm(f, notes);
+    WeightsPreset.checkFits(f, source, target);
+    return fit(source.tensors(), target, seed, f.toString(), notes);
   }
 
   /**
@@ -83,22 +84,28 @@ public final class PretrainedWeights {
   }
 
   /**
-   * Weights as they are, for a preset: {@code preset}, else the one a model file names, else {@code
-   * vit-tiny-fm}; the class count is the weights' head's, so nothing is re-initialised.
+   * Weights as they are, for a preset: the one a model file names (a conflicting {@code preset} is
+   * an error), else {@code preset}, else the one a {@code config.json} beside safetensors names
+   * (none of these is an error naming the fix); the class count is the weights' head's, so nothing
+   * is re-initialised.
    *
    * @param config the preset with the weights' class count
    * @param data the data config the weights were trained with; see {@link #dataConfig}
    */
   public record AsIs(VitConfig config, Loaded weights, DataConfig data) {}
 
-  /** Reads {@code file} as it is; see {@link AsIs}. Strict, as {@link #load}. */
+  /**
+   * Reads {@code file} as it is; see {@link AsIs}. Strict, as {@link #load}.
+   *
+   * @param preset the preset asked for; null to take the file's own
+   * @throws IllegalArgumentException naming the file and the fix when the preset conflicts with a
+   *     model file's own, or safetensors name none and {@code preset} is null
+   */
   public static AsIs loadAsIs(Path file, String preset) throws IOException {
     Path f = resolve(file);
     List<String> notes = new ArrayList<>();
     Source source = readAsTimm(f, notes);
-    String name =
-        preset != null ? preset : source.preset() != null ? source.preset() : "vit-tiny-fm";
-    VitConfig config = VitPresets.byName(name);
+    VitConfig config = WeightsPreset.of(f, source, preset);
     NamedTensor head = source.tensors().get("head.weight");
     if (head != null
         && head.rank() == 2
@@ -124,11 +131,8 @@ public final class PretrainedWeights {
       return VitPresets.dataConfig(config, source.metadata());
     }
     DataConfig preset = VitPresets.dataConfig(config);
-    Path parent = file.toAbsolutePath().getParent();
-    Path json = parent == null ? null : parent.resolve(WeightsExport.CONFIG_FILE);
-    return json != null && Files.isRegularFile(json)
-        ? WeightsExport.readDataConfig(json, preset)
-        : preset;
+    Path json = WeightsPreset.configBeside(file);
+    return Files.isRegularFile(json) ? WeightsExport.readDataConfig(json, preset) : preset;
   }
 
   /** The tensors of {@code file} under timm's names, with a note on the format recognised. */

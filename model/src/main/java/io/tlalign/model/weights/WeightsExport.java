@@ -22,7 +22,9 @@ import java.util.Map;
 /**
  * Writes a model's parameters as {@code model.safetensors} plus {@code config.json} for timm (its
  * pretrained-config fields) or for Hugging Face ({@code ViTConfig} of a {@code
- * ViTForImageClassification}).
+ * ViTForImageClassification}, and a {@code preprocessor_config.json} for its {@code
+ * ViTImageProcessor}, so {@code AutoImageProcessor.from_pretrained} normalises as the model was
+ * trained).
  *
  * <p>The data config (timm's mean, std, crop_pct and interpolation) is the one the model was
  * trained with, as its model file records it ({@link PretrainedWeights.AsIs#data}); {@link
@@ -38,14 +40,18 @@ public final class WeightsExport {
 
   public static final String CONFIG_FILE = "config.json";
 
+  /** Hugging Face's image processor config, written with {@link Names#HF}. */
+  public static final String PREPROCESSOR_FILE = "preprocessor_config.json";
+
   private WeightsExport() {}
 
   /**
-   * Writes {@code dir/model.safetensors} and {@code dir/config.json}.
+   * Writes {@code dir/model.safetensors} and {@code dir/config.json} (and, with Hugging Face names,
+   * {@code dir/preprocessor_config.json}).
    *
    * @param parameters under this model's names (as {@link PretrainedWeights#load} returns them)
    * @param data the data config the model was trained with
-   * @return the two files written
+   * @return the files written, in the order of {@link #files}
    */
   public static List<Path> write(
       List<NamedTensor> parameters, VitConfig config, DataConfig data, Names names, Path dir)
@@ -79,8 +85,8 @@ public final class WeightsExport {
   }
 
   /**
-   * The export's two files by name, {@code model.safetensors} then {@code config.json}, for writers
-   * to any file system.
+   * The export's files by name, {@code model.safetensors}, {@code config.json} and with Hugging
+   * Face names {@code preprocessor_config.json}, for writers to any file system.
    */
   public static Map<String, byte[]> files(
       List<NamedTensor> parameters, VitConfig config, DataConfig data, Names names) {
@@ -114,11 +120,16 @@ public final class WeightsExport {
         names == Names.HF ? hfConfig(config, labelNames) : timmConfig(config, data, labelNames);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(PretrainedWeights.SAFETENSORS_FILE, Safetensors.toBytes(out, Map.of()));
-    files.put(
-        CONFIG_FILE,
-        (new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n")
-            .getBytes(StandardCharsets.UTF_8));
+    files.put(CONFIG_FILE, jsonBytes(json));
+    if (names == Names.HF) {
+      files.put(PREPROCESSOR_FILE, jsonBytes(hfImageProcessor(data)));
+    }
     return files;
+  }
+
+  private static byte[] jsonBytes(JsonObject json) {
+    return (new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -246,6 +257,36 @@ public final class WeightsExport {
     o.add("id2label", id2label);
     o.add("label2id", label2id);
     return o;
+  }
+
+  /**
+   * A Hugging Face {@code ViTImageProcessor} config with the model's input size, interpolation,
+   * mean and std. It resizes straight to the input size: Hugging Face's ViT processor has no
+   * crop_pct.
+   */
+  static JsonObject hfImageProcessor(DataConfig data) {
+    JsonObject o = new JsonObject();
+    o.addProperty("image_processor_type", "ViTImageProcessor");
+    o.addProperty("do_resize", true);
+    JsonObject size = new JsonObject();
+    size.addProperty("height", data.height());
+    size.addProperty("width", data.width());
+    o.add("size", size);
+    o.addProperty("resample", pilResample(data.interpolation()));
+    o.addProperty("do_rescale", true);
+    o.addProperty("rescale_factor", 1.0 / 255);
+    o.addProperty("do_normalize", true);
+    o.add("image_mean", floats(data.mean()));
+    o.add("image_std", floats(data.std()));
+    return o;
+  }
+
+  /** PIL's resampling filter codes ({@code Image.Resampling}), as Hugging Face stores them. */
+  private static int pilResample(DataConfig.Interpolation interpolation) {
+    return switch (interpolation) {
+      case BILINEAR -> 2;
+      case BICUBIC -> 3;
+    };
   }
 
   private static JsonArray ints(int... v) {

@@ -21,7 +21,7 @@ class WeightsExportLabelNamesTest {
 
   private static PretrainedWeights.AsIs fixture() throws Exception {
     return PretrainedWeights.loadAsIs(
-        PretrainedWeightsTest.FIXTURES.resolve("vit-tiny-fm-timm.safetensors"), null);
+        PretrainedWeightsTest.FIXTURES.resolve("vit-tiny-fm-timm.safetensors"), "vit-tiny-fm");
   }
 
   private JsonObject written(WeightsExport.Names names, List<String> labels) throws Exception {
