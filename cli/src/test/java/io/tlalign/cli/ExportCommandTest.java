@@ -24,16 +24,23 @@ class ExportCommandTest extends CommandLineTest {
     x.forEach((k, v) -> assertThat(v).as(k).isEqualTo(y.get(k)));
   }
 
+  /** {@code export --weights in --model vit-tiny-fm --to to more...}: the fixtures' preset. */
+  private int exportTiny(Path in, Path to, String... more) {
+    String[] base = {
+      "export", "--weights", in.toString(), "--model", "vit-tiny-fm", "--to", to.toString()
+    };
+    String[] args = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, args, base.length, more.length);
+    return run(args);
+  }
+
   @Test
   void exportingImportedWeightsGivesBackTheSameTensorsBitForBit() throws Exception {
     for (String from : new String[] {"timm", "hf"}) {
       for (String names : new String[] {"timm", "hf"}) {
         Path to = dir.resolve(from + "-to-" + names);
         Path in = FIXTURES.resolve("vit-tiny-fm-" + from + ".safetensors");
-        assertThat(
-                run("export", "--weights", in.toString(), "--to", to.toString(), "--names", names))
-            .as(err.toString())
-            .isZero();
+        assertThat(exportTiny(in, to, "--names", names)).as(err.toString()).isZero();
         Path expected = FIXTURES.resolve("vit-tiny-fm-" + names + ".safetensors");
         sameTensors(to.resolve("model.safetensors"), expected);
         // The same writer conventions as the reference script: the very same bytes.
@@ -47,8 +54,7 @@ class ExportCommandTest extends CommandLineTest {
   @Test
   void configJsonCarriesTimmsDataConfigOrAHuggingFaceVitConfig() throws Exception {
     Path in = FIXTURES.resolve("vit-tiny-fm-timm.safetensors");
-    assertThat(run("export", "--weights", in.toString(), "--to", dir.resolve("t").toString()))
-        .isZero();
+    assertThat(exportTiny(in, dir.resolve("t"))).isZero();
     JsonObject timm =
         JsonParser.parseString(Files.readString(dir.resolve("t/config.json"))).getAsJsonObject();
     assertThat(timm.get("num_classes").getAsInt()).isEqualTo(10);
@@ -59,16 +65,7 @@ class ExportCommandTest extends CommandLineTest {
     assertThat(timm.get("interpolation").getAsString()).isEqualTo("bicubic");
     assertThat(timm.get("architecture").getAsString()).isEqualTo("vit_tlalign_vit_tiny_fm");
 
-    assertThat(
-            run(
-                "export",
-                "--weights",
-                in.toString(),
-                "--to",
-                dir.resolve("h").toString(),
-                "--names",
-                "hf"))
-        .isZero();
+    assertThat(exportTiny(in, dir.resolve("h"), "--names", "hf")).isZero();
     JsonObject hf =
         JsonParser.parseString(Files.readString(dir.resolve("h/config.json"))).getAsJsonObject();
     assertThat(hf.get("model_type").getAsString()).isEqualTo("vit");
@@ -81,6 +78,19 @@ class ExportCommandTest extends CommandLineTest {
     assertThat(hf.get("layer_norm_eps").getAsDouble())
         .isCloseTo(1e-6, org.assertj.core.data.Offset.offset(1e-12));
     assertThat(hf.getAsJsonObject("id2label").size()).isEqualTo(10);
+    // Hugging Face's image processor, with vit-tiny-fm's data config (hand-written values).
+    JsonObject pre =
+        JsonParser.parseString(Files.readString(dir.resolve("h/preprocessor_config.json")))
+            .getAsJsonObject();
+    assertThat(pre.get("image_processor_type").getAsString()).isEqualTo("ViTImageProcessor");
+    assertThat(pre.get("size").toString()).isEqualTo("{\"height\":28,\"width\":28}");
+    assertThat(pre.get("resample").getAsInt()).as("PIL's BICUBIC").isEqualTo(3);
+    assertThat(pre.get("image_mean").toString()).isEqualTo("[0.5]");
+    assertThat(pre.get("image_std").toString()).isEqualTo("[0.5]");
+    assertThat(out.toString()).contains("/h/preprocessor_config.json");
+    assertThat(dir.resolve("t/preprocessor_config.json"))
+        .as("timm: config.json only")
+        .doesNotExist();
   }
 
   @Test
@@ -122,6 +132,34 @@ class ExportCommandTest extends CommandLineTest {
     assertThat(Files.readString(second.resolve("config.json")))
         .isEqualTo(Files.readString(first.resolve("config.json")));
     sameTensors(first.resolve("model.safetensors"), second.resolve("model.safetensors"));
+  }
+
+  @Test
+  void safetensorsNeedAPresetAndAModelFileRefusesAnotherOne() throws Exception {
+    Path in = FIXTURES.resolve("vit-tiny-fm-timm.safetensors");
+    assertThat(run("export", "--weights", in.toString(), "--to", dir.resolve("x").toString()))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("safetensors file " + in + " does not say which preset it is")
+        .contains("--model PRESET (one of vit-tiny-fm, deit-tiny, deit-small, deit-base)");
+    assertThat(dir.resolve("x")).as("nothing written").doesNotExist();
+
+    Path tlas = ModelFiles.vitTinyFm(dir.resolve("model.tlas"));
+    assertThat(
+            run(
+                "export",
+                "--weights",
+                tlas.toString(),
+                "--model",
+                "deit-small",
+                "--to",
+                dir.resolve("y").toString()))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains(tlas + " holds a vit-tiny-fm model, but the preset is deit-small")
+        .contains("leave --model out");
+    assertThat(dir.resolve("y")).as("nothing written").doesNotExist();
+    assertThat(exportTiny(tlas, dir.resolve("z"))).as(err.toString()).isZero();
   }
 
   @Test

@@ -42,6 +42,14 @@ class PredictCommandTest extends CommandLineTest {
     return file;
   }
 
+  /** {@code predict --weights weights --model vit-tiny-fm more...}: the fixtures' preset. */
+  private int predictTiny(Path weights, String... more) {
+    String[] base = {"predict", "--weights", weights.toString(), "--model", "vit-tiny-fm"};
+    String[] args = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, args, base.length, more.length);
+    return run(args);
+  }
+
   @Test
   void predictsThePyTorchLogitsOfAnImageFile() throws Exception {
     float[] expected =
@@ -53,24 +61,44 @@ class PredictCommandTest extends CommandLineTest {
     for (int c = 1; c < expected.length; c++) {
       argmax = expected[c] > expected[argmax] ? c : argmax;
     }
+    // The three best classes and their probabilities, from PyTorch's logits: softmax by hand.
+    double[] p = new double[expected.length];
+    double sum = 0;
+    for (int c = 0; c < p.length; c++) {
+      p[c] = Math.exp(expected[c] - expected[argmax]);
+      sum += p[c];
+    }
+    Integer[] order = new Integer[p.length];
+    for (int c = 0; c < p.length; c++) {
+      order[c] = c;
+      p[c] /= sum;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
     Path image = pattern(28, 28);
     for (String names : new String[] {"timm", "hf"}) {
       out.getBuffer().setLength(0);
       Path weights = FIXTURES.resolve("vit-tiny-fm-" + names + ".safetensors");
-      assertThat(
-              run(
-                  "predict",
-                  "--weights",
-                  weights.toString(),
-                  "--top",
-                  "3",
-                  "--logits",
-                  image.toString()))
+      assertThat(predictTiny(weights, "--top", "3", "--logits", image.toString()))
           .as(err.toString())
           .isZero();
       String line = out.toString().strip();
-      assertThat(line).startsWith("predict: " + image + " top1=" + argmax + " p=");
-      assertThat(line).contains(" top2=").contains(" top3=");
+      // The issue's format: top1=<class> p=<p>, then top=<class>:<p>,... (K pairs, best first),
+      // then logits=<v0>,<v1>,...
+      Matcher f =
+          Pattern.compile(
+                  Pattern.quote("predict: " + image)
+                      + " top1=(\\d+) p=(\\S+) top=(\\d+):(\\S+),(\\d+):(\\S+),(\\d+):(\\S+)"
+                      + " logits=\\S+")
+              .matcher(line);
+      assertThat(f.matches()).as(line).isTrue();
+      assertThat(Integer.parseInt(f.group(1))).isEqualTo(argmax);
+      assertThat(Double.parseDouble(f.group(2))).isCloseTo(p[argmax], within(1e-4));
+      for (int r = 0; r < 3; r++) {
+        assertThat(Integer.parseInt(f.group(3 + 2 * r))).as("rank " + r).isEqualTo(order[r]);
+        assertThat(Double.parseDouble(f.group(4 + 2 * r)))
+            .as("rank " + r)
+            .isCloseTo(p[order[r]], within(1e-4));
+      }
       Matcher m = Pattern.compile("logits=(\\S+)").matcher(line);
       assertThat(m.find()).isTrue();
       String[] parts = m.group(1).split(",");
@@ -101,14 +129,8 @@ class PredictCommandTest extends CommandLineTest {
     Path garbage = dir.resolve("garbage.png");
     java.nio.file.Files.write(garbage, new byte[] {1, 2, 3, 4});
     assertThat(
-            run(
-                "predict",
-                "--weights",
-                weights.toString(),
-                "--logits",
-                missing.toString(),
-                image.toString(),
-                garbage.toString()))
+            predictTiny(
+                weights, "--logits", missing.toString(), image.toString(), garbage.toString()))
         .isEqualTo(1);
     String[] lines = out.toString().strip().split("\\R");
     assertThat(lines).hasSize(3);
@@ -116,6 +138,9 @@ class PredictCommandTest extends CommandLineTest {
     assertThat(lines[2]).startsWith("predict: " + garbage + " failed: not an image format");
     Matcher m = Pattern.compile("logits=(\\S+)").matcher(lines[1]);
     assertThat(lines[1]).startsWith("predict: " + image + " top1=");
+    assertThat(lines[1])
+        .as("--top 1: no top= field")
+        .matches(Pattern.quote("predict: " + image) + " top1=\\d+ p=\\d\\.\\d{4} logits=\\S+");
     assertThat(m.find()).isTrue();
     String[] parts = m.group(1).split(",");
     assertThat(parts).hasSameSizeAs(expected);
@@ -141,6 +166,65 @@ class PredictCommandTest extends CommandLineTest {
           .get(0)
           .toFloatArray();
     }
+  }
+
+  /** The line's logits. */
+  private static String logitsIn(String line) {
+    Matcher m = Pattern.compile("logits=(\\S+)").matcher(line);
+    assertThat(m.find()).as(line).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void safetensorsNeedAPresetUnlessTheirExportConfigNamesIt() throws Exception {
+    Path image = pattern(28, 28);
+    Path weights = FIXTURES.resolve("vit-tiny-fm-timm.safetensors");
+    assertThat(run("predict", "--weights", weights.toString(), image.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("safetensors file " + weights + " does not say which preset it is")
+        .contains("--model PRESET (one of vit-tiny-fm, deit-tiny, deit-small, deit-base)")
+        .contains("config.json");
+    assertThat(out.toString()).as("nothing scored").isEmpty();
+
+    assertThat(predictTiny(weights, "--logits", image.toString())).isZero();
+    String named = logitsIn(out.toString().strip());
+    // An export's folder names its preset in config.json (timm's architecture, or the shape of
+    // Hugging Face's ViTConfig), so it needs no --model, and scores the same.
+    for (String names : new String[] {"timm", "hf"}) {
+      Path folder = dir.resolve("export-" + names);
+      assertThat(
+              run(
+                  "export",
+                  "--weights",
+                  weights.toString(),
+                  "--model=vit-tiny-fm",
+                  "--names=" + names,
+                  "--to",
+                  folder.toString()))
+          .as(err.toString())
+          .isZero();
+      out.getBuffer().setLength(0);
+      assertThat(run("predict", "--weights", folder.toString(), "--logits", image.toString()))
+          .as(err.toString())
+          .isZero();
+      assertThat(logitsIn(out.toString().strip())).as(names).isEqualTo(named);
+    }
+  }
+
+  @Test
+  void aModelFileIsScoredWithItsOwnPresetAndAConflictingModelIsRefused() throws Exception {
+    Path tlas = ModelFiles.vitTinyFm(dir.resolve("model.tlas"));
+    Path image = pattern(28, 28);
+    assertThat(run("predict", "--weights", tlas.toString(), image.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString()).startsWith("predict: " + image + " top1=");
+    assertThat(
+            run("predict", "--weights", tlas.toString(), "--model", "deit-tiny", image.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains(tlas + " holds a vit-tiny-fm model, but the preset is deit-tiny")
+        .contains("leave --model out");
   }
 
   @Test

@@ -78,6 +78,9 @@ class ModelStoreExportTest {
     assertThat(back.config().numClasses()).isEqualTo(7);
     assertThat(back.data().mean()).containsExactly(0.25f);
     assertThat(back.data().interpolation()).isEqualTo(DataConfig.Interpolation.BILINEAR);
+    // Its config.json names the preset, so no preset needs to be given.
+    assertThat(PretrainedWeights.loadAsIs(folder, null).config().name()).isEqualTo("vit-tiny-fm");
+    assertThat(folder.resolve(WeightsExport.PREPROCESSOR_FILE)).as("timm names").doesNotExist();
 
     ModelStore.delete(ref);
     assertThat(dir.resolve("model-step-000000000-chk-5.tlas")).doesNotExist();
@@ -103,5 +106,19 @@ class ModelStoreExportTest {
     assertThat(json.getAsJsonObject("id2label").size()).isEqualTo(7);
     assertThat(Safetensors.read(folder.resolve("model.safetensors")).tensors())
         .containsKey("vit.embeddings.cls_token");
+    // Hugging Face's image processor normalises as the run trained (values written by hand).
+    JsonObject pre =
+        JsonParser.parseString(Files.readString(folder.resolve("preprocessor_config.json")))
+            .getAsJsonObject();
+    assertThat(pre.get("image_processor_type").getAsString()).isEqualTo("ViTImageProcessor");
+    assertThat(pre.get("do_resize").getAsBoolean()).isTrue();
+    assertThat(pre.get("size").toString()).isEqualTo("{\"height\":28,\"width\":28}");
+    assertThat(pre.get("resample").getAsInt()).as("PIL's BILINEAR").isEqualTo(2);
+    assertThat(pre.get("do_rescale").getAsBoolean()).isTrue();
+    assertThat(pre.get("rescale_factor").getAsDouble())
+        .isCloseTo(0.00392156862745098, org.assertj.core.data.Offset.offset(1e-15));
+    assertThat(pre.get("do_normalize").getAsBoolean()).isTrue();
+    assertThat(pre.get("image_mean").toString()).isEqualTo("[0.25]");
+    assertThat(pre.get("image_std").toString()).isEqualTo("[0.125]");
   }
 }

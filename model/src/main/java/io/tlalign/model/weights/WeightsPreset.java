@@ -64,9 +64,9 @@ final class WeightsPreset {
               + file
               + " does not say which preset it is: pass --model PRESET (one of "
               + String.join(", ", VitPresets.names())
-              + "), or put the config.json of its export ("
+              + "), or keep the "
               + WeightsExport.CONFIG_FILE
-              + " naming the architecture) beside it");
+              + " of its export (it names the architecture) beside it");
     }
     JsonObject config = readJson(json);
     return named(config)
