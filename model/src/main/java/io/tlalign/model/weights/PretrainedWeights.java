@@ -49,6 +49,8 @@ public final class PretrainedWeights {
    * @param seed the seed a re-initialised tensor (a head for another class count) is drawn from, so
    *     it equals a fresh model's
    * @throws IncompatibleWeightsException when the weights do not fit, listing all differences
+   * @throws IllegalArgumentException naming the preset to use when the file is a model file of
+   *     another preset, or its {@code config.json} names another preset
    * @throws IOException when the file cannot be read or is malformed, naming it
    */
   public static Loaded load(Path file, VitConfig target, long seed) throws IOException {
@@ -86,8 +88,8 @@ public final class PretrainedWeights {
   /**
    * Weights as they are, for a preset: the one a model file names (a conflicting {@code preset} is
    * an error), else {@code preset}, else the one a {@code config.json} beside safetensors names
-   * (none of these is an error naming the fix); the class count is the weights' head's, so nothing
-   * is re-initialised.
+   * (with none of these, an error naming the fix); the class count is the weights' head's, so
+   * nothing is re-initialised.
    *
    * @param config the preset with the weights' class count
    * @param data the data config the weights were trained with; see {@link #dataConfig}
