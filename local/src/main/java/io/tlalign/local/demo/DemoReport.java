@@ -26,7 +26,6 @@ public final class DemoReport {
       Configuration conf,
       DemoRun.Options options,
       long modelStep,
-      long lastMetricStep,
       EvalResult eval,
       double imagesPerSecond,
       Duration wall,
@@ -66,9 +65,17 @@ public final class DemoReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "- Steps: %d of %d images; training rate %.1f images/s\n",
-            f.lastMetricStep(),
+            "- Steps: %d of %d images%s; training rate %.1f images/s\n",
+            f.modelStep(),
             f.options().batch(),
+            // Fewer when skipped files used up part of the replay's reads.
+            f.modelStep() < f.options().steps()
+                ? " ("
+                    + f.options().steps()
+                    + " asked; "
+                    + f.replayedImages()
+                    + " images were sent, the other reads were skipped files)"
+                : "",
             f.imagesPerSecond()));
     b.append(
         String.format(

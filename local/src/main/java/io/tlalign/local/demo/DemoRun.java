@@ -121,7 +121,6 @@ public final class DemoRun {
           ScoredRun.run(
               conf, "tlalign-demo", "demo", options.terminal(), stack, testSet, CURVE_IMAGES, log);
       List<MetricRow> rows = scored.outcome().metrics().stream().map(MetricRow::of).toList();
-      long lastStep = scored.lastStep();
       double rate = scored.outcome().meanImagesPerSecond();
       List<AccuracyCurve.Point> curve = scored.curve();
       ModelRef ref = scored.outcome().newestModel();
@@ -155,7 +154,6 @@ public final class DemoRun {
               conf,
               options,
               ref.getStep(),
-              lastStep,
               result,
               rate,
               wall,
