@@ -68,7 +68,7 @@ public final class DemoReport {
             Locale.ROOT,
             "- Steps: %d of %d images; training rate %.1f images/s\n",
             f.lastMetricStep(),
-            f.options().batch(),
+            f.options().recipe().batch(),
             f.imagesPerSecond()));
     b.append(
         String.format(
