@@ -127,17 +127,11 @@ public final class DemoCommand implements Callable<Integer> {
         new DemoRun.Options(
             steps,
             mixing,
+            seed,
             data,
             runDir,
-            recipe.batch,
-            recipe.lr,
-            recipe.warmup,
-            recipe.augment,
-            local.threads,
-            seed,
             LocalRunOptions.terminal(),
-            initFrom.absolute(),
-            preset.name());
+            recipe.runConfig(preset.name(), local, initFrom));
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
     LocalRunOptions.noteGenerated(stdout, "demo", result.generatedData());

@@ -121,17 +121,11 @@ public final class ExperimentCommand implements Callable<Integer> {
             seeds,
             epochs,
             limit,
-            model,
+            curveImages,
             data,
             runDir,
-            recipe.batch,
-            recipe.lr,
-            recipe.warmup,
-            recipe.augment,
-            local.threads,
-            curveImages,
             LocalRunOptions.terminal(),
-            initFrom.absolute());
+            recipe.runConfig(model, local, initFrom));
     ExperimentRun.Result result = new ExperimentRun(options).run(err);
     err.flush();
     LocalRunOptions.noteGenerated(stdout, "experiment", result.generatedData());

@@ -12,6 +12,7 @@ import io.tlalign.job.resume.ResumePlan;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.job.settings.TrainingRecipe;
 import io.tlalign.local.LocalWebUi;
 import io.tlalign.model.train.TargetMode;
 import java.time.Duration;
@@ -282,13 +283,9 @@ final class TrainCommand implements Callable<Integer> {
   Configuration configuration() {
     Configuration conf = new Configuration();
     conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, bootstrapServers);
-    conf.set(TlAlignOptions.MODEL, model);
-    conf.set(TlAlignOptions.MIXING, mixing);
-    conf.set(TlAlignOptions.BATCH_SIZE, batchSize);
-    conf.set(TlAlignOptions.SEED, seed);
-    conf.set(TlAlignOptions.LEARNING_RATE, lr);
-    conf.set(TlAlignOptions.TOTAL_STEPS, totalSteps);
-    conf.set(TlAlignOptions.WARMUP_STEPS, warmupSteps);
+    new TrainingRecipe(
+            model, mixing, batchSize, seed, lr, warmupSteps, totalSteps, initFrom.absolute())
+        .applyTo(conf);
     conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, duration(checkpointInterval));
     conf.set(TlAlignOptions.BOUNDED, bounded);
     if (checkpointDir != null) {
@@ -296,9 +293,6 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (modelStore != null) {
       conf.set(TlAlignOptions.MODEL_STORE, modelStore);
-    }
-    if (initFrom.file != null) {
-      conf.set(TlAlignOptions.INIT_FROM, initFrom.absolute().toString());
     }
     if (kafkaConfig != null) {
       conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toAbsolutePath().toString());

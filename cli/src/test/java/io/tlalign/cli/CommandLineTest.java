@@ -5,7 +5,7 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** A test of {@code tlalign} run in-process ({@link Main#commandLine}), its output captured. */
-abstract class CommandLineTest {
+public abstract class CommandLineTest {
 
   /** What the commands printed to standard output, across the test's runs. */
   protected final StringWriter out = new StringWriter();

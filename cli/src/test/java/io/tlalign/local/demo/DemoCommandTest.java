@@ -2,28 +2,16 @@ package io.tlalign.local.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.tlalign.cli.CommandLineTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Bad arguments of {@code tlalign demo}: exit 2 and a message naming the value and the fix. */
-class DemoCommandTest {
+class DemoCommandTest extends CommandLineTest {
 
   @TempDir Path dir;
-
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err, true));
-    cl.setOut(new PrintWriter(new StringWriter(), true));
-    return cl.execute(args);
-  }
 
   @Test
   void zeroStepsExitsTwoNamingTheValue() {
@@ -79,10 +67,7 @@ class DemoCommandTest {
 
   @Test
   void helpNamesTheLastLine() {
-    StringWriter out = new StringWriter();
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    assertThat(cl.execute("demo", "--help")).isZero();
+    assertThat(run("demo", "--help")).isZero();
     assertThat(out.toString()).contains("demo: test_accuracy=A");
   }
 }

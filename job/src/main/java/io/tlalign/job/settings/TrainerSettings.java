@@ -44,36 +44,6 @@ public record TrainerSettings(
     DataConfig data)
     implements Serializable {
 
-  /** With the preset's data config. */
-  public TrainerSettings(
-      String preset,
-      int numClasses,
-      long seed,
-      double learningRate,
-      long warmupSteps,
-      long totalSteps,
-      TargetMode targetMode,
-      double labelSmoothing,
-      int intraOpThreads,
-      boolean ledger,
-      int metricsEvery,
-      String initFrom) {
-    this(
-        preset,
-        numClasses,
-        seed,
-        learningRate,
-        warmupSteps,
-        totalSteps,
-        targetMode,
-        labelSmoothing,
-        intraOpThreads,
-        ledger,
-        metricsEvery,
-        initFrom,
-        VitPresets.dataConfig(VitPresets.byName(preset)));
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(TrainerSettings.class);
 
   public static TrainerSettings from(ReadableConfig c) {

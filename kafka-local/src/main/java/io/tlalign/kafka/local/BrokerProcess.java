@@ -234,39 +234,9 @@ final class BrokerProcess {
     }
   }
 
-  /**
-   * SIGTERM, wait up to {@code grace}, then SIGKILL to the process and every descendant.
-   *
-   * @return whether the process exited on its own within the grace period
-   */
+  /** SIGTERM, up to {@code grace}, then SIGKILL to the process and every descendant. */
   static boolean stop(Process process, Duration grace) {
-    List<ProcessHandle> descendants = process.descendants().toList();
-    boolean clean = false;
-    boolean interrupted = false;
-    process.destroy();
-    try {
-      clean = process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    if (!clean) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      descendants.forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          throw new IllegalStateException(
-              "Kafka broker pid " + process.pid() + " survived SIGKILL");
-        }
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    descendants.forEach(ProcessHandle::destroyForcibly);
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    return clean;
+    return ChildProcesses.stop(process, grace, "Kafka broker");
   }
 
   static void deleteRecursively(Path root) {

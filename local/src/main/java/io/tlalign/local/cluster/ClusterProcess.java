@@ -1,5 +1,6 @@
 package io.tlalign.local.cluster;
 
+import io.tlalign.kafka.local.ChildProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One JVM of the standalone cluster (the JobManager or a TaskManager): started through {@link
@@ -121,36 +121,11 @@ final class ClusterProcess {
    * @return whether it exited within the grace period
    */
   boolean stop(Duration grace) {
-    List<ProcessHandle> descendants = process.descendants().toList();
-    boolean clean = !process.isAlive();
-    boolean interrupted = false;
-    if (!clean) {
-      process.destroy();
-      try {
-        clean = process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (!clean) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          throw new IllegalStateException(name + " pid " + process.pid() + " survived SIGKILL");
-        }
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    descendants.forEach(ProcessHandle::destroyForcibly);
+    boolean clean = ChildProcesses.stop(process, grace, name);
     try {
       process.getOutputStream().close();
     } catch (IOException e) {
       // Already gone with the process.
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
     }
     return clean;
   }

@@ -67,7 +67,7 @@ public final class DemoReport {
             Locale.ROOT,
             "- Steps: %d of %d images%s; training rate %.1f images/s\n",
             f.modelStep(),
-            f.options().batch(),
+            f.options().recipe().batch(),
             // Fewer when skipped files used up part of the replay's reads.
             f.modelStep() < f.options().steps()
                 ? " ("

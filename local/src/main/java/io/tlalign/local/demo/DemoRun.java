@@ -31,21 +31,15 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class DemoRun {
 
-  /** What to run. */
+  /** What to run: {@code steps} of {@code mixing} from {@code seed} with {@code recipe}. */
   public record Options(
       int steps,
       TargetMode mixing,
+      long seed,
       Path dataFlag,
       Path runDir,
-      int batch,
-      double lr,
-      long warmup,
-      boolean augment,
-      int threads,
-      long seed,
       boolean terminal,
-      Path initFrom,
-      String model) {}
+      LocalRunConfig recipe) {}
 
   /** What came out. */
   public record Result(
@@ -95,7 +89,7 @@ public final class DemoRun {
     try (LocalStack stack = LocalStack.start("demo", log, RunFolder.brokerLogs(options.runDir()))) {
       this.stack = stack;
       String bootstrap = stack.bootstrapServers();
-      long images = (long) options.steps() * options.batch();
+      long images = (long) options.steps() * options.recipe().batch();
       int epochs = (int) Math.max(1, (images + data.train().size() - 1) / data.train().size());
       ReplaySummary train =
           stack.replay(data.train(), "images.train", epochs, options.seed(), images, skipped);
@@ -110,7 +104,7 @@ public final class DemoRun {
           conf.get(TlAlignOptions.MODEL),
           options.mixing(),
           options.steps(),
-          options.batch());
+          options.recipe().batch());
       TestSet testSet =
           TestSet.of(
               data.test(),
@@ -194,18 +188,10 @@ public final class DemoRun {
 
   Configuration configuration(String bootstrap, int numClasses) {
     Configuration conf =
-        new LocalRunConfig(
-                options.mixing(),
-                options.batch(),
-                options.lr(),
-                options.warmup(),
-                options.steps(),
-                options.seed(),
-                options.augment(),
-                options.threads(),
-                options.model(),
-                options.initFrom())
-            .toConfiguration(bootstrap, stack.work(), "");
+        options
+            .recipe()
+            .toConfiguration(
+                options.mixing(), options.steps(), options.seed(), bootstrap, stack.work(), "");
     conf.set(TlAlignOptions.NUM_CLASSES, numClasses);
     return conf;
   }

@@ -28,23 +28,17 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class ExperimentRun {
 
-  /** What to run. */
+  /** What to run: each of {@code methods} from seeds 0 to {@code seeds - 1} with {@code recipe}. */
   public record Options(
       List<TargetMode> methods,
       int seeds,
       int epochs,
       long limit,
-      String model,
+      int curveImages,
       Path dataFlag,
       Path runDir,
-      int batch,
-      double lr,
-      long warmup,
-      boolean augment,
-      int threads,
-      int curveImages,
       boolean terminal,
-      Path initFrom) {}
+      LocalRunConfig recipe) {}
 
   /** What came out: every run, and where the report went. */
   public record Result(List<RunResult> runs, Path report, Path chart, boolean generatedData) {
@@ -94,7 +88,7 @@ public final class ExperimentRun {
     }
     log.println("experiment: data: " + data.description());
     TestSet testSet =
-        TestSet.of(data.test(), VitPresets.dataConfig(VitPresets.byName(options.model())));
+        TestSet.of(data.test(), VitPresets.dataConfig(VitPresets.byName(options.recipe().model())));
     List<RunResult> runs = new ArrayList<>();
     long steps;
     try (LocalStack stack =
@@ -103,14 +97,15 @@ public final class ExperimentRun {
       if (options.limit() > 0) {
         images = Math.min(images, options.limit());
       }
-      steps = images / options.batch();
+      int batch = options.recipe().batch();
+      steps = images / batch;
       if (steps < 1) {
         throw new IllegalArgumentException(
-            images + " training images make no step of " + options.batch() + "; replay more");
+            images + " training images make no step of " + batch + "; replay more");
       }
       // One stream for every run: shuffled per epoch with a fixed seed, whatever the run's seed.
       ReplaySummary train =
-          stack.replay(data.train(), "images.train", options.epochs(), 0L, steps * options.batch());
+          stack.replay(data.train(), "images.train", options.epochs(), 0L, steps * batch);
       log.println("experiment: replayed " + train.line());
       log.printf(
           Locale.ROOT,
@@ -119,7 +114,7 @@ public final class ExperimentRun {
           options.methods().stream().map(TargetMode::toString).collect(Collectors.joining(", ")),
           options.seeds(),
           steps,
-          options.batch());
+          batch);
       for (int seed = 0; seed < options.seeds(); seed++) {
         for (TargetMode method : options.methods()) {
           runs.add(runOne(stack, testSet, method, seed, steps, log));
@@ -148,18 +143,9 @@ public final class ExperimentRun {
       throws Exception {
     String tag = method + "-s" + seed;
     Configuration conf =
-        new LocalRunConfig(
-                method,
-                options.batch(),
-                options.lr(),
-                options.warmup(),
-                steps,
-                seed,
-                options.augment(),
-                options.threads(),
-                options.model(),
-                options.initFrom())
-            .toConfiguration(stack.bootstrapServers(), stack.work(), tag);
+        options
+            .recipe()
+            .toConfiguration(method, steps, seed, stack.bootstrapServers(), stack.work(), tag);
     log.println("experiment: run " + tag + " ...");
     ScoredRun scored =
         ScoredRun.run(
