@@ -17,13 +17,24 @@ public record TokenLayout(int imageHeight, int imageWidth, int patchSize, boolea
               + " patch "
               + patchSize);
     }
+    requirePatchesTile(imageHeight, imageWidth, patchSize, "patch size");
+  }
+
+  /**
+   * Refuses an image whose sides are not multiples of the patch size; the message calls the patch
+   * size {@code patchSizeName}, as the caller's own settings name it.
+   */
+  public static void requirePatchesTile(
+      int imageHeight, int imageWidth, int patchSize, String patchSizeName) {
     if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
       throw new IllegalArgumentException(
           "image "
               + imageHeight
               + "x"
               + imageWidth
-              + " is not a multiple of patch size "
+              + " is not a multiple of "
+              + patchSizeName
+              + " "
               + patchSize
               + "; pick a patch size that divides both sides");
     }

@@ -1,8 +1,15 @@
 package io.tlalign.cli;
 
+import io.tlalign.datasets.FashionMnist;
+import io.tlalign.datasets.ImageFolderDataset;
+import io.tlalign.datasets.MalformedDatasetException;
+import io.tlalign.datasets.Split;
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.local.demo.DemoData;
 import io.tlalign.local.demo.DemoRun;
 import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitPresets;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +33,11 @@ import picocli.CommandLine.Option;
           + " else apt-get install dataset-fashion-mnist (root on Debian), else the published files"
           + " downloaded into that cache with their MD5 checked; offline, a small GENERATED"
           + " dataset, labelled as such.",
-      "Last line: 'demo: test_accuracy=A steps=S images_per_s=R report=PATH'."
+      "--data DIR may instead be an image folder, DIR/<class-name>/*.png|jpg|jpeg of any sizes:"
+          + " about a tenth of each class (round(n/10), at least 1 of a class of 2 or more) is held"
+          + " out as the test split, chosen by --seed; the class names become the label names.",
+      "Last line: 'demo: test_accuracy=A steps=S images_per_s=R skipped=F dead_lettered=D"
+          + " report=PATH' (F: files not sent or not scored, D: records the job dead-lettered)."
     })
 public final class DemoCommand implements Callable<Integer> {
 
@@ -54,35 +65,25 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--data",
+      paramLabel = "DIR",
       description =
-          "Fashion-MNIST folder with the four .gz files (default: /usr/share/datasets/fashion-mnist).")
+          "A folder with the four Fashion-MNIST .gz files, or an image folder"
+              + " DIR/<class-name>/*.png|jpg|jpeg (default: /usr/share/datasets/fashion-mnist).")
   Path data;
 
   @Option(
-      names = "--out",
-      defaultValue = "runs",
-      description = "Where run folders are written (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(
-      names = "--threads",
+      names = "--model",
+      paramLabel = "PRESET",
       description =
-          "PyTorch intra-op threads of the training step; fixed for the run, so results repeat"
-              + " (default: ${DEFAULT-VALUE}, as every command: 2 threads train 1.4-1.9x faster on"
-              + " 2 idle cores but 1.6-4.4x slower than 1 when another process keeps a core busy;"
-              + " see BENCHMARKS.md).")
-  int threads = TlAlignOptions.INTRA_OP_THREADS.defaultValue();
+          "ViT preset: vit-tiny-fm, deit-tiny, deit-small or deit-base (default: ${DEFAULT-VALUE}).")
+  String model = TlAlignOptions.MODEL.defaultValue();
 
   @Option(names = "--seed", description = "Job and shuffle seed (default: ${DEFAULT-VALUE}).")
   long seed = TlAlignOptions.SEED.defaultValue();
 
-  @Option(
-      names = "--init-from",
-      paramLabel = "FILE",
-      description =
-          "Start from these weights (safetensors with timm or Hugging Face names, an exported"
-              + " folder, or a .tlas model file) instead of a seeded initialisation.")
-  Path initFrom;
+  @CommandLine.Mixin InitFromOption initFrom;
+
+  @CommandLine.Mixin LocalRunOptions local;
 
   @CommandLine.Mixin RecipeOptions recipe;
 
@@ -104,36 +105,36 @@ public final class DemoCommand implements Callable<Integer> {
               + " is not a folder; point --data at a folder with the Fashion-MNIST .gz files, or"
               + " leave it out to use /usr/share/datasets/fashion-mnist");
     }
-    if (threads <= 0) {
-      fail("--threads must be > 0, got " + threads + "; try --threads 1");
+    int classes = FashionMnist.CLASS_NAMES.size();
+    if (data != null) {
+      try {
+        if (DemoData.layoutOf(data) == DemoData.Kind.IMAGE_FOLDER) {
+          classes = ImageFolderDataset.open(data, Split.TRAIN).classes().size();
+        }
+      } catch (IllegalArgumentException | MalformedDatasetException e) {
+        fail(e.getMessage());
+      }
     }
-    if (initFrom != null) {
-      WeightsFiles.checkInitFrom(
-          spec.commandLine(), initFrom, io.tlalign.model.vit.VitPresets.VIT_TINY_FM, seed, "demo");
+    VitConfig preset = preset(classes);
+    local.check(spec.commandLine());
+    if (initFrom.file != null) {
+      WeightsFiles.checkInitFrom(spec.commandLine(), initFrom.file, preset, seed, "demo");
     }
-    System.setProperty("java.awt.headless", "true");
-    LogLevels.quietKafkaMetricWarnings();
+    Path runDir = local.startRunFolder();
     var stdout = spec.commandLine().getOut();
     PrintStream err = Stderr.open();
     DemoRun.Options options =
         new DemoRun.Options(
             steps,
             mixing,
-            data,
-            out,
-            recipe.batch,
-            recipe.lr,
-            recipe.warmup,
-            recipe.augment,
-            threads,
             seed,
-            System.console() != null,
-            initFrom);
+            data,
+            runDir,
+            LocalRunOptions.terminal(),
+            recipe.runConfig(preset.name(), local, initFrom));
     DemoRun.Result result = new DemoRun(options).run(err);
     err.flush();
-    if (result.generatedData()) {
-      stdout.println("demo: NOTE: trained and tested on GENERATED data, not Fashion-MNIST");
-    }
+    LocalRunOptions.noteGenerated(stdout, "demo", result.generatedData());
     stdout.printf(
         Locale.ROOT,
         "demo: wall_s=%.1f report=%s%n",
@@ -142,6 +143,18 @@ public final class DemoCommand implements Callable<Integer> {
     stdout.println(result.lastLine());
     stdout.flush();
     return 0;
+  }
+
+  /** The {@code --model} preset with the data's class count. */
+  private VitConfig preset(int classes) {
+    if (!VitPresets.names().contains(model.trim().toLowerCase(Locale.ROOT))) {
+      fail(
+          "--model \""
+              + model
+              + "\" is not a preset; pick one of "
+              + String.join(", ", VitPresets.names()));
+    }
+    return VitPresets.byName(model).withNumClasses(classes);
   }
 
   private void fail(String message) {

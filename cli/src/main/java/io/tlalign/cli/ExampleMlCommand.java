@@ -1,11 +1,13 @@
 package io.tlalign.cli;
 
+import io.tlalign.cli.options.BatchSizeOption;
 import io.tlalign.datasets.FashionMnist;
 import io.tlalign.local.example.TlAlignVitExample;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tlalign example-ml}: the Flink ML API example (fit, save, load, transform, servable). */
@@ -39,16 +41,7 @@ public final class ExampleMlCommand implements Callable<Integer> {
       description = "Epochs (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
-  int batch = 64; // a field default, not defaultValue: picocli would apply that after --batch
-
-  /** The old name of {@code --batch-size}, kept hidden so that existing scripts still work. */
-  @Option(names = "--batch", hidden = true, paramLabel = "N")
-  void batchAlias(Integer value) {
-    if (value != null) {
-      batch = value;
-    }
-  }
+  @Mixin BatchSizeOption batch = new BatchSizeOption(64);
 
   @Option(
       names = "--data",
@@ -63,15 +56,15 @@ public final class ExampleMlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LogLevels.quietKafkaMetricWarnings();
-    // When a local job ends, Flink's collect client may ask the stopped cluster for the job status
-    // and warn "some data might be lost" with a stack trace. The fit checks that it received
-    // exactly one training state, and the example compares every row, so nothing is lost unseen.
-    LogLevels.quiet("org.apache.flink.streaming.api.operators.collect.CollectResultFetcher");
     TlAlignVitExample.Result r =
         TlAlignVitExample.run(
             new TlAlignVitExample.Options(
-                train, test, epochs, batch, data == null ? FashionMnist.DEFAULT_FOLDER : data, out),
+                train,
+                test,
+                epochs,
+                batch.value(),
+                data == null ? FashionMnist.DEFAULT_FOLDER : data,
+                out),
             System.out);
     System.out.printf(
         Locale.ROOT,

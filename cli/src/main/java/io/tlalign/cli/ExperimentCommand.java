@@ -44,13 +44,7 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--model", description = "ViT preset (default: ${DEFAULT-VALUE}).")
   String model = TlAlignOptions.MODEL.defaultValue();
 
-  @Option(
-      names = "--init-from",
-      paramLabel = "FILE",
-      description =
-          "Start every run from these weights (safetensors with timm or Hugging Face names, an"
-              + " exported folder, or a .tlas model file) instead of a seeded initialisation.")
-  java.nio.file.Path initFrom;
+  @CommandLine.Mixin InitFromOption initFrom;
 
   @Option(
       names = "--methods",
@@ -69,16 +63,7 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--data", description = "Fashion-MNIST folder with the four .gz files.")
   Path data;
 
-  @Option(
-      names = "--out",
-      defaultValue = "runs",
-      description = "Where run folders are written (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(
-      names = "--threads",
-      description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}).")
-  int threads = TlAlignOptions.INTRA_OP_THREADS.defaultValue();
+  @CommandLine.Mixin LocalRunOptions local;
 
   @Option(
       names = "--curve-images",
@@ -116,21 +101,18 @@ public final class ExperimentCommand implements Callable<Integer> {
       fail("--limit must be >= 0, got " + limit + "; 0 trains on all epochs");
     }
     recipe.check(spec.commandLine());
-    if (threads <= 0) {
-      fail("--threads must be > 0, got " + threads + "; try --threads 1");
-    }
+    local.check(spec.commandLine());
     if (curveImages <= 0) {
       fail("--curve-images must be > 0, got " + curveImages + "; try --curve-images 2000");
     }
     if (data != null && !Files.isDirectory(data)) {
       fail("--data " + data + " is not a folder; point it at the Fashion-MNIST .gz files");
     }
-    if (initFrom != null) {
+    if (initFrom.file != null) {
       WeightsFiles.checkInitFrom(
-          spec.commandLine(), initFrom, VitPresets.byName(model), 0, "experiment");
+          spec.commandLine(), initFrom.file, VitPresets.byName(model), 0, "experiment");
     }
-    System.setProperty("java.awt.headless", "true");
-    LogLevels.quietKafkaMetricWarnings();
+    Path runDir = local.startRunFolder();
     var stdout = spec.commandLine().getOut();
     PrintStream err = Stderr.open();
     ExperimentRun.Options options =
@@ -139,22 +121,14 @@ public final class ExperimentCommand implements Callable<Integer> {
             seeds,
             epochs,
             limit,
-            model,
-            data,
-            out,
-            recipe.batch,
-            recipe.lr,
-            recipe.warmup,
-            recipe.augment,
-            threads,
             curveImages,
-            System.console() != null,
-            initFrom);
+            data,
+            runDir,
+            LocalRunOptions.terminal(),
+            recipe.runConfig(model, local, initFrom));
     ExperimentRun.Result result = new ExperimentRun(options).run(err);
     err.flush();
-    if (result.generatedData()) {
-      stdout.println("experiment: NOTE: trained and tested on GENERATED data, not Fashion-MNIST");
-    }
+    LocalRunOptions.noteGenerated(stdout, "experiment", result.generatedData());
     stdout.println("experiment: report=" + result.report() + " chart=" + result.chart());
     stdout.println(result.lastLine());
     stdout.flush();

@@ -14,14 +14,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./tlalign export}: writes weights (a model file of this system, or safetensors with timm
  * or Hugging Face names) as {@code model.safetensors} and {@code config.json} for timm or Hugging
- * Face. Exporting weights just imported gives back the same tensors bit for bit.
+ * Face (with {@code preprocessor_config.json} for Hugging Face's image processor). Exporting
+ * weights just imported gives back the same tensors bit for bit.
  */
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
     description =
         "Write weights as DIR/model.safetensors and DIR/config.json with timm or Hugging Face"
-            + " names.")
+            + " names (hf adds DIR/preprocessor_config.json).")
 final class ExportCommand implements Callable<Integer> {
 
   @Option(
@@ -40,8 +41,8 @@ final class ExportCommand implements Callable<Integer> {
       names = "--model",
       paramLabel = "PRESET",
       description =
-          "Preset of the weights; default: the one a model file names, else vit-tiny-fm. The"
-              + " class count is taken from the weights' head.")
+          "Preset of safetensors weights (needed unless a config.json beside them names it); a"
+              + " model file names its own. The class count is taken from the weights' head.")
   String model;
 
   @Option(
@@ -71,7 +72,7 @@ final class ExportCommand implements Callable<Integer> {
     PretrainedWeights.AsIs asIs = WeightsFiles.loadAsIs(spec.commandLine(), file, model);
     VitConfig config = asIs.config();
     PretrainedWeights.Loaded loaded = asIs.weights();
-    List<Path> written = WeightsExport.write(loaded.parameters(), config, names, to);
+    List<Path> written = WeightsExport.write(loaded.parameters(), config, asIs.data(), names, to);
     java.io.PrintWriter out = spec.commandLine().getOut();
     for (String note : loaded.notes()) {
       out.println("export: " + note);
@@ -84,10 +85,17 @@ final class ExportCommand implements Callable<Integer> {
             + " classes) with "
             + names.name().toLowerCase(java.util.Locale.ROOT)
             + " names to "
-            + written.get(0)
-            + " and "
-            + written.get(1));
+            + listed(written));
     out.flush();
     return 0;
+  }
+
+  /** "a, b and c". */
+  private static String listed(List<Path> files) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < files.size(); i++) {
+      b.append(i == 0 ? "" : i == files.size() - 1 ? " and " : ", ").append(files.get(i));
+    }
+    return b.toString();
   }
 }

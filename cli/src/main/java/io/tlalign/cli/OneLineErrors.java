@@ -6,7 +6,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Turns an exception that escapes a subcommand into one line on stderr and exit code 1: a user sees
- * what failed, not a stack trace. {@code TLALIGN_DEBUG=1} prints the trace too.
+ * what failed and its root cause, not a stack trace. {@code TLALIGN_DEBUG=1} prints the trace too.
  */
 final class OneLineErrors implements IExecutionExceptionHandler {
 
@@ -14,8 +14,7 @@ final class OneLineErrors implements IExecutionExceptionHandler {
   public int handleExecutionException(
       Exception ex, CommandLine commandLine, ParseResult parseResult) {
     String name = commandLine.getCommandName();
-    String msg = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
-    commandLine.getErr().println(name + ": error: " + msg.lines().findFirst().orElse(msg));
+    commandLine.getErr().println(name + ": error: " + RootCause.line(ex));
     if ("1".equals(System.getenv("TLALIGN_DEBUG"))) {
       ex.printStackTrace(commandLine.getErr());
     }

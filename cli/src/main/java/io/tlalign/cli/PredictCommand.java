@@ -7,33 +7,34 @@ import io.tlalign.model.EngineOptions;
 import io.tlalign.model.EngineSetup;
 import io.tlalign.model.NativeArrays;
 import io.tlalign.model.NoGrad;
+import io.tlalign.model.data.EncodedImages;
 import io.tlalign.model.servable.ImagePixels;
 import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
 import io.tlalign.model.weights.PretrainedWeights;
-import java.awt.color.ColorSpace;
-import java.awt.image.BufferedImage;
-import java.awt.image.IndexColorModel;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./tlalign predict}: classifies image files with weights (a model file of this system, or
- * safetensors with timm or Hugging Face names). Images must have the model's size; pixels are
- * normalised as in training ({@link ImagePixels}). A colour image for a grey model is converted to
- * luminance (0.299 R + 0.587 G + 0.114 B); a grey image for a colour model is repeated over 3
- * channels.
+ * {@code ./tlalign predict}: classifies image files of any size with weights (a model file of this
+ * system, or safetensors with timm or Hugging Face names). Each image goes through the evaluation
+ * transform and normalisation of the data config the weights were trained with ({@link
+ * ImagePixels}; a model file records it, an export's {@code config.json} too, else the preset's),
+ * exactly as the job's evaluation prepares images. Each image gets one line: {@code predict:
+ * <image> top1=<class> p=<probability>}, then {@code top=<class>:<p>,...} (the K best, best first)
+ * when K > 1, then {@code logits=<v0>,<v1>,...} with {@code --logits}. A file that cannot be read
+ * gets a line naming it and why; the others are still scored, and the exit code is 1.
  */
 @Command(
     name = "predict",
@@ -51,7 +52,9 @@ final class PredictCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       paramLabel = "PRESET",
-      description = "Preset; default: the one a model file names, else vit-tiny-fm.")
+      description =
+          "Preset of safetensors weights (needed unless a config.json beside them names it); a"
+              + " model file names its own.")
   String model;
 
   @Option(
@@ -60,6 +63,14 @@ final class PredictCommand implements Callable<Integer> {
       paramLabel = "K",
       description = "Classes shown per image (default: ${DEFAULT-VALUE}).")
   int top;
+
+  @Option(
+      names = "--crop-pct",
+      paramLabel = "F",
+      description =
+          "Evaluation crop fraction in (0, 1]: the shorter side is resized to size / F, then the"
+              + " centre is cropped; default: the weights' data config.")
+  Double cropPct;
 
   @Option(names = "--logits", description = "Also print the logits.")
   boolean logits;
@@ -76,49 +87,67 @@ final class PredictCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           cl, "--top must be >= 1, got " + top + "; try --top 5");
     }
+    if (cropPct != null && !(cropPct > 0 && cropPct <= 1)) {
+      throw new CommandLine.ParameterException(
+          cl, "--crop-pct must lie in (0, 1], got " + cropPct + "; timm's DeiT uses 0.875");
+    }
     PretrainedWeights.AsIs asIs = WeightsFiles.loadAsIs(cl, weights, model);
     VitConfig config = asIs.config();
+    DataConfig data = cropPct == null ? asIs.data() : asIs.data().withCropPct(cropPct);
     int k = Math.min(top, config.numClasses());
-    List<float[]> pixels = new ArrayList<>();
-    for (Path image : images) {
-      pixels.add(read(cl, image, config));
-    }
     PrintWriter out = cl.getOut();
     var engine = EngineSetup.start(EngineOptions.defaults().withThreads(1, 1));
     Device device = EngineSetup.selectDevice(engine, -1);
+    boolean failed = false;
     try (TrainingSession session =
             TrainingSession.fromWeights(
                 TrainingConfig.defaults(config, 0), device, asIs.weights().parameters());
         NoGrad noGrad = NoGrad.enter()) {
-      for (int i = 0; i < images.size(); i++) {
+      for (Path image : images) {
+        float[] pixels = new float[config.pixelsPerImage()];
+        try {
+          ImagePixels.toModelInput(
+              EncodedImages.decode(Files.readAllBytes(image), EncodedImages.DEFAULT_MAX_PIXELS),
+              data,
+              pixels,
+              0);
+        } catch (IOException e) {
+          out.println("predict: " + image + " failed: " + why(e));
+          failed = true;
+          continue;
+        }
         float[] row;
         float[] probs;
         try (NDManager sm = session.model().newStepManager()) {
-          NDArray x =
-              NativeArrays.copyOf(sm, pixels.get(i), session.model().network().inputShape(1));
+          NDArray x = NativeArrays.copyOf(sm, pixels, session.model().network().inputShape(1));
           NDArray z = session.model().forward(x, false).get(0); // [1, K]
           row = z.toFloatArray();
           probs = z.softmax(-1).toFloatArray();
         }
-        out.println(line(images.get(i), probs, row, k));
+        out.println(line(image, probs, row, k));
       }
     }
     out.flush();
-    return 0;
+    return failed ? 1 : 0;
+  }
+
+  private static String why(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
   private String line(Path image, float[] probs, float[] row, int k) {
+    int[] best = bestFirst(probs, k);
     StringBuilder b = new StringBuilder("predict: ").append(image);
-    boolean[] used = new boolean[probs.length];
-    for (int r = 1; r <= k; r++) {
-      int best = -1;
-      for (int c = 0; c < probs.length; c++) {
-        if (!used[c] && (best < 0 || probs[c] > probs[best])) {
-          best = c;
-        }
+    b.append(String.format(Locale.ROOT, " top1=%d p=%.4f", best[0], probs[best[0]]));
+    if (k > 1) {
+      b.append(" top=");
+      for (int r = 0; r < k; r++) {
+        b.append(
+            String.format(Locale.ROOT, r == 0 ? "%d:%.4f" : ",%d:%.4f", best[r], probs[best[r]]));
       }
-      used[best] = true;
-      b.append(String.format(Locale.ROOT, " top%d=%d p=%.4f", r, best, probs[best]));
     }
     if (logits) {
       b.append(" logits=");
@@ -129,63 +158,20 @@ final class PredictCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  /** The image as the model's normalised [C, H, W] floats. */
-  private static float[] read(CommandLine cl, Path file, VitConfig config) {
-    BufferedImage image;
-    try {
-      image = ImageIO.read(file.toFile());
-    } catch (IOException | RuntimeException e) {
-      image = null;
-    }
-    if (image == null) {
-      throw new CommandLine.ParameterException(
-          cl, "image " + file + " cannot be read; pass a PNG, JPEG, BMP or GIF file");
-    }
-    int h = config.imageHeight();
-    int w = config.imageWidth();
-    if (image.getHeight() != h || image.getWidth() != w) {
-      throw new CommandLine.ParameterException(
-          cl,
-          String.format(
-              Locale.ROOT,
-              "image %s is %dx%d but %s takes %dx%d (height x width); resize it first",
-              file,
-              image.getHeight(),
-              image.getWidth(),
-              config.name(),
-              h,
-              w));
-    }
-    boolean grey =
-        !(image.getColorModel() instanceof IndexColorModel)
-            && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-            && image.getColorModel().getComponentSize(0) == 8;
-    int c = config.channels();
-    byte[] raw = new byte[h * w * c];
-    int[] sample = new int[1];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int[] rgb = new int[3];
-        if (grey) {
-          image.getRaster().getPixel(x, y, sample);
-          rgb[0] = rgb[1] = rgb[2] = sample[0];
-        } else {
-          int argb = image.getRGB(x, y);
-          rgb[0] = (argb >> 16) & 0xff;
-          rgb[1] = (argb >> 8) & 0xff;
-          rgb[2] = argb & 0xff;
-        }
-        if (c == 1) {
-          raw[y * w + x] = (byte) Math.round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]);
-        } else {
-          for (int ch = 0; ch < c; ch++) {
-            raw[(y * w + x) * c + ch] = (byte) rgb[Math.min(ch, 2)];
-          }
+  /** The {@code k} classes of highest probability, best first (the lower index on a tie). */
+  static int[] bestFirst(float[] probs, int k) {
+    int[] best = new int[k];
+    boolean[] used = new boolean[probs.length];
+    for (int r = 0; r < k; r++) {
+      int top = -1;
+      for (int c = 0; c < probs.length; c++) {
+        if (!used[c] && (top < 0 || probs[c] > probs[top])) {
+          top = c;
         }
       }
+      used[top] = true;
+      best[r] = top;
     }
-    float[] out = new float[c * h * w];
-    ImagePixels.toChannelFirst(raw, h, w, c, out, 0);
-    return out;
+    return best;
   }
 }

@@ -1,6 +1,7 @@
 package io.tlalign.cli;
 
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.local.LocalRunConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -74,6 +75,14 @@ final class RecipeOptions {
     if (warmup < 0) {
       fail(cl, "--warmup must be >= 0, got " + warmup + "; try --warmup " + SHORT_RUN_WARMUP);
     }
+  }
+
+  /**
+   * This recipe for the runs of {@code model}, on {@code local}'s threads, from {@code initFrom}.
+   */
+  LocalRunConfig runConfig(String model, LocalRunOptions local, InitFromOption initFrom) {
+    return new LocalRunConfig(
+        model, batch, lr, warmup, augment, local.threads, initFrom.absolute());
   }
 
   private static void fail(CommandLine cl, String message) {

@@ -25,11 +25,14 @@ import picocli.CommandLine.Option;
     name = "replay",
     mixinStandardHelpOptions = true,
     description = {
-      "Replay a labeled image dataset into a Kafka topic as LabeledImage records (RAW_U8 pixels,"
-          + " key = image id), creating the topic when it is missing.",
+      "Replay a labeled image dataset into a Kafka topic as LabeledImage records (key = image"
+          + " id), creating the topic when it is missing: IDX datasets as RAW_U8 pixels, an image"
+          + " folder's files as their PNG or JPEG bytes (the job decodes them).",
       "Shows progress on stderr and ends with"
-          + " 'replay: records=N failed=F topic=T elapsed=S rate=R/s' on stdout."
-          + " Images that cannot be read are reported, counted and skipped.",
+          + " 'replay: records=N failed=F topic=T elapsed=S rate=R/s' on stdout, then the count of"
+          + " each reason for failures (e.g. 'unreadable=1 not_png_or_jpeg=2 oversized=1')."
+          + " Files that are not PNG or JPEG, cannot be read or are too large (checked on the"
+          + " header, before any decoding) are reported with their reasons, counted and skipped.",
       ""
     },
     footer = {
@@ -149,6 +152,14 @@ final class ReplayCommand implements Callable<Integer> {
       description = "Replication factor, if the topic is created (default: ${DEFAULT-VALUE}).")
   short replicationFactor;
 
+  @Option(
+      names = "--max-image-pixels",
+      paramLabel = "N",
+      description =
+          "Refuse images with more pixels, from their header (default: ${DEFAULT-VALUE}, the"
+              + " job's tlalign.max-image-pixels).")
+  long maxImagePixels = ReplaySpec.DEFAULT_MAX_IMAGE_PIXELS;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -187,7 +198,8 @@ final class ReplayCommand implements Callable<Integer> {
             .setTopic(target)
             .optEpochs(epochs)
             .optPartitions(partitions)
-            .optReplicationFactor(replicationFactor);
+            .optReplicationFactor(replicationFactor)
+            .optMaxImagePixels(maxImagePixels);
     if (shuffleSeed.equals("none")) {
       b.optFileOrder();
     } else {
@@ -238,6 +250,13 @@ final class ReplayCommand implements Callable<Integer> {
       } catch (NumberFormatException e) {
         throw usage("--shuffle-seed must be an integer or 'none', got '" + shuffleSeed + "'");
       }
+    }
+    if (maxImagePixels < 1) {
+      throw usage(
+          "--max-image-pixels must be >= 1, got "
+              + maxImagePixels
+              + "; leave it out for the job's limit of "
+              + ReplaySpec.DEFAULT_MAX_IMAGE_PIXELS);
     }
     if (partitions < 1) {
       throw usage("--partitions must be >= 1, got " + partitions);

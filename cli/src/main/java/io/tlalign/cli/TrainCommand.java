@@ -12,6 +12,8 @@ import io.tlalign.job.resume.ResumePlan;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.job.settings.TrainingRecipe;
+import io.tlalign.local.LocalWebUi;
 import io.tlalign.model.train.TargetMode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -88,14 +90,7 @@ final class TrainCommand implements Callable<Integer> {
       description = "Resume from this chk-N folder instead of the latest.")
   java.nio.file.Path fromCheckpoint;
 
-  @Option(
-      names = "--init-from",
-      paramLabel = "FILE",
-      description =
-          "Start from these weights when no checkpoint is resumed: safetensors with timm or"
-              + " Hugging Face ViT names, an exported folder, or a model file (.tlas) of this"
-              + " system. Loaded strictly; adapted as timm does (head, pos_embed, channels).")
-  java.nio.file.Path initFrom;
+  @CommandLine.Mixin InitFromOption initFrom;
 
   @Option(names = "--model-store", description = "Folder URI for published models.")
   String modelStore;
@@ -118,12 +113,14 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any Flink or tlalign.* option.")
   Map<String, String> dynamic = new LinkedHashMap<>();
 
+  @CommandLine.Mixin ImageTransformFlags transform = new ImageTransformFlags();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    LogLevels.quietKafkaMetricWarnings();
     Configuration conf = configuration();
+    transform.check(spec.commandLine(), conf);
     try {
       io.tlalign.job.JobValidation.validate(conf);
     } catch (IllegalArgumentException e) {
@@ -136,6 +133,10 @@ final class TrainCommand implements Callable<Integer> {
     java.io.PrintWriter out = spec.commandLine().getOut();
     Optional<CheckpointFolder> folder =
         CheckpointFolder.of(conf.get(TlAlignOptions.CHECKPOINT_DIR));
+    // The frameworks' log goes next to the checkpoints (train.log), unless --log-file says where.
+    if (folder.isPresent()) {
+      FrameworkLogs.moveTo(folder.get().root());
+    }
     ResumePlan plan = plan(conf, folder);
     if (plan.finished().isPresent()) {
       FinishedRun done = plan.finished().get();
@@ -183,22 +184,33 @@ final class TrainCommand implements Callable<Integer> {
     }
     // The environment's configuration is what Flink's web UI shows: Kafka secrets masked there.
     // The job graph is built from conf, whose config provider references travel unresolved.
-    StreamExecutionEnvironment env =
-        environment(Configuration.fromMap(KafkaClients.maskedConfiguration(conf.toMap())));
+    Configuration envConf = Configuration.fromMap(KafkaClients.maskedConfiguration(conf.toMap()));
+    Optional<String> webUi =
+        jobManager == null ? LocalWebUi.configure(envConf) : Optional.of("http://" + jobManager);
+    StreamExecutionEnvironment env = environment(envConf);
     TlAlignJob.build(env, conf);
+    FrameworkLogs.file().ifPresent(f -> out.println("train: framework log: " + f));
+    webUi.ifPresent(url -> out.println("train: Flink web UI at " + url));
+    out.flush();
     JobExecutionResult result;
-    try {
-      result = env.execute("tlalign-train");
-    } catch (Exception e) {
-      throw new IllegalStateException("the training job failed: " + RootCause.of(e), e);
-    }
-    if (conf.get(TlAlignOptions.BOUNDED) && folder.isPresent()) {
-      FinishedRun done = new FinishedRun(finalStep(result), finalModel(conf).orElse(""));
-      done.writeTo(folder.get().root());
-      out.println(
-          "train: finished at step "
-              + done.step()
-              + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel()));
+    try (TrainingWatch watch =
+        TrainingWatch.start(conf, spec.commandLine().getErr(), System.console() != null)) {
+      try {
+        result = env.execute("tlalign-train");
+      } catch (Exception e) {
+        watch.close();
+        throw new IllegalStateException("the training job failed: " + RootCause.of(e), e);
+      }
+      String model = finalModel(conf).orElse("");
+      if (conf.get(TlAlignOptions.BOUNDED) && folder.isPresent()) {
+        FinishedRun done = new FinishedRun(finalStep(result), model);
+        done.writeTo(folder.get().root());
+        out.println(
+            "train: finished at step "
+                + done.step()
+                + (done.finalModel().isEmpty() ? "" : "; final model " + done.finalModel()));
+      }
+      out.println(watch.summary(result, model));
       out.flush();
     }
     return 0;
@@ -271,13 +283,9 @@ final class TrainCommand implements Callable<Integer> {
   Configuration configuration() {
     Configuration conf = new Configuration();
     conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, bootstrapServers);
-    conf.set(TlAlignOptions.MODEL, model);
-    conf.set(TlAlignOptions.MIXING, mixing);
-    conf.set(TlAlignOptions.BATCH_SIZE, batchSize);
-    conf.set(TlAlignOptions.SEED, seed);
-    conf.set(TlAlignOptions.LEARNING_RATE, lr);
-    conf.set(TlAlignOptions.TOTAL_STEPS, totalSteps);
-    conf.set(TlAlignOptions.WARMUP_STEPS, warmupSteps);
+    new TrainingRecipe(
+            model, mixing, batchSize, seed, lr, warmupSteps, totalSteps, initFrom.absolute())
+        .applyTo(conf);
     conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, duration(checkpointInterval));
     conf.set(TlAlignOptions.BOUNDED, bounded);
     if (checkpointDir != null) {
@@ -286,12 +294,10 @@ final class TrainCommand implements Callable<Integer> {
     if (modelStore != null) {
       conf.set(TlAlignOptions.MODEL_STORE, modelStore);
     }
-    if (initFrom != null) {
-      conf.set(TlAlignOptions.INIT_FROM, initFrom.toAbsolutePath().toString());
-    }
     if (kafkaConfig != null) {
       conf.set(TlAlignOptions.KAFKA_CONFIG_FILE, kafkaConfig.toAbsolutePath().toString());
     }
+    transform.applyTo(conf);
     dynamic.forEach(conf::setString);
     if (conf.getOptional(TlAlignOptions.CHECKPOINT_DIR).isEmpty()) {
       conf.set(TlAlignOptions.CHECKPOINT_DIR, defaultCheckpointDir(conf));

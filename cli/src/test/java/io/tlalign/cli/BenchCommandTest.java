@@ -3,23 +3,10 @@ package io.tlalign.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tlalign.datasets.FashionMnistSubset;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-class BenchCommandTest {
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    return cl.execute(args);
-  }
+class BenchCommandTest extends CommandLineTest {
 
   @Test
   void stepPrintsTheModelThreeModesAndTheRatioLast() {

@@ -46,6 +46,22 @@ class DemoCommandInitFromTest {
   }
 
   @Test
+  void aModelFileOfAnotherPresetIsRefusedWithThePresetToPass() throws Exception {
+    Path tlas = ModelFiles.vitTinyFm(dir.resolve("model.tlas"));
+    assertThat(demo("--init-from", tlas.toString(), "--model", "deit-tiny")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--init-from " + tlas)
+        .contains(
+            tlas
+                + " holds a vit-tiny-fm model, but the preset is deit-tiny: pass --model"
+                + " vit-tiny-fm");
+    assertThat(run("experiment", "--init-from", tlas.toString(), "--model", "deit-small"))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains(tlas + " holds a vit-tiny-fm model, but the preset is deit-small");
+  }
+
+  @Test
   void experimentRefusesThemToo() {
     Path rgb = Path.of("../model/src/test/resources/weights/rgb-small-timm.safetensors");
     assertThat(run("experiment", "--init-from", rgb.toString())).isEqualTo(2);

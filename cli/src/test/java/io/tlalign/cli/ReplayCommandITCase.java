@@ -11,8 +11,6 @@ import io.tlalign.kafka.local.LocalKafkaBroker;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.codec.AvroRecordCodec;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,14 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tlalign replay} of real Fashion-MNIST (the tests' subset, {@link FashionMnistSubset}) into
  * a real local broker, read back.
  */
-class ReplayCommandITCase {
+class ReplayCommandITCase extends CommandLineTest {
 
   @TempDir static Path tmp;
 
   private static LocalKafkaBroker kafka;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
   private final AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
 
   @BeforeAll
@@ -62,13 +57,6 @@ class ReplayCommandITCase {
     if (kafka != null) {
       kafka.close();
     }
-  }
-
-  private int run(String... args) {
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    return cl.execute(args);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,24 @@ class TrainCommandInitFromTest {
         .contains("--init-from " + nope)
         .contains("does not exist")
         .contains("timm or Hugging Face names");
+  }
+
+  @Test
+  void anExportNamingAnotherPresetIsRefusedWithThePresetToPass() throws Exception {
+    // vit-tiny-fm weights whose config.json (as export writes it) names their preset.
+    Path folder = Files.createDirectories(dir.resolve("export"));
+    Files.copy(
+        Path.of("../model/src/test/resources/weights/vit-tiny-fm-timm.safetensors"),
+        folder.resolve("model.safetensors"));
+    Files.writeString(
+        folder.resolve("config.json"), "{\"architecture\": \"vit_tlalign_vit_tiny_fm\"}");
+    assertThat(train("--init-from", folder.toString(), "--model", "deit-tiny")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--init-from " + folder.toAbsolutePath())
+        .contains(
+            folder.resolve("model.safetensors").toAbsolutePath()
+                + " holds a vit-tiny-fm model, but the preset is deit-tiny: pass --model"
+                + " vit-tiny-fm");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.tlalign.datasets;
 
 import io.tlalign.job.settings.KafkaClients;
+import io.tlalign.model.data.ImageHeader;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.codec.AvroRecordCodec;
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,11 +31,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Replays a dataset into a Kafka topic as {@link LabeledImage} records (Avro single-object
  * encoding, key = the image id in UTF-8), in the spec's seeded order, epoch after epoch.
  *
- * <p>Each record carries {@code RAW_U8} pixels, {@code source} = the dataset's name/split, the wall
- * clock as event time, and attributes {@code epoch} plus what the dataset adds (index or file,
- * class name). An image that cannot be read, or is larger than the spec allows, is reported to the
- * listener, counted and skipped; a record the producer cannot deliver stops the replay with a
- * {@link ReplayFailedException}.
+ * <p>Each record carries the image as the dataset gives it ({@code RAW_U8} pixels, or a file's PNG
+ * or JPEG bytes as they are), {@code source} = the dataset's name/split, the wall clock as event
+ * time, and attributes {@code epoch} plus what the dataset adds (index or file, class name). An
+ * image that cannot be read, or is larger than the spec allows (pixels, checked on the header
+ * before anything is decoded, or record bytes), is reported to the listener, counted by reason and
+ * skipped, and so is each of the dataset's {@link ImageDataset#ignoredFiles()} once; a record the
+ * producer cannot deliver stops the replay with a {@link ReplayFailedException}.
  *
  * <pre>{@code
  * ReplaySpec spec = ReplaySpec.builder()
@@ -111,6 +115,12 @@ public final class DatasetReplayer {
     listener.onStart(spec.topic(), total);
     long done = 0;
     long failed = 0;
+    Map<SkipReason, Long> failedBy = new EnumMap<>(SkipReason.class);
+    for (UnreadableImageException e : dataset.ignoredFiles()) {
+      failed++;
+      failedBy.merge(e.reason(), 1L, Long::sum);
+      listener.onSkipped(e.imageId(), e.getMessage());
+    }
     epochs:
     for (int epoch = 0; epoch < spec.epochs(); epoch++) {
       int[] order = ReplayOrder.permutation(dataset.size(), spec.shuffleSeed(), epoch);
@@ -125,10 +135,12 @@ public final class DatasetReplayer {
         DatasetImage image = null;
         try {
           image = dataset.image(index);
+          refuseOversized(image, spec.maxImagePixels());
           value = codec.encode(toRecord(image, dataset.source(), epochText, spec));
           if (value.length > spec.maxRecordBytes()) {
             throw new UnreadableImageException(
                 image.id(),
+                SkipReason.RECORD_TOO_LARGE,
                 "its record is "
                     + value.length
                     + " bytes, over the limit of "
@@ -138,6 +150,7 @@ public final class DatasetReplayer {
           }
         } catch (UnreadableImageException e) {
           failed++;
+          failedBy.merge(e.reason(), 1L, Long::sum);
           listener.onSkipped(e.imageId(), e.getMessage());
           listener.onProgress(done, total, failed);
           continue;
@@ -162,9 +175,32 @@ public final class DatasetReplayer {
     throwIfFailed(sendError, spec, acked);
     ReplaySummary summary =
         new ReplaySummary(
-            acked.get(), failed, spec.topic(), Duration.ofNanos(System.nanoTime() - began));
+            acked.get(),
+            failed,
+            spec.topic(),
+            Duration.ofNanos(System.nanoTime() - began),
+            failedBy);
     listener.onFinish(summary);
     return summary;
+  }
+
+  /** The job's size check, made before sending: the header's size for PNG and JPEG. */
+  private static void refuseOversized(DatasetImage image, long maxPixels)
+      throws UnreadableImageException {
+    if ((long) image.height() * image.width() <= maxPixels) {
+      return;
+    }
+    String message =
+        image.encoding() == ImageEncoding.RAW_U8
+            ? image.height()
+                + "x"
+                + image.width()
+                + " is more than the "
+                + maxPixels
+                + " pixels allowed"
+            : new ImageHeader(image.encoding(), image.height(), image.width(), image.channels())
+                .oversizedMessage(maxPixels);
+    throw new UnreadableImageException(image.id(), SkipReason.OVERSIZED, message, null);
   }
 
   private static LabeledImage toRecord(
@@ -178,7 +214,7 @@ public final class DatasetReplayer {
         .setHeight(image.height())
         .setWidth(image.width())
         .setChannels(image.channels())
-        .setEncoding(ImageEncoding.RAW_U8)
+        .setEncoding(image.encoding())
         .setPixels(ByteBuffer.wrap(image.pixels()))
         .setEventTime(spec.clock().instant())
         .setAttributes(attributes)

@@ -22,6 +22,14 @@ public interface ImageDataset {
   DatasetImage image(int index) throws UnreadableImageException;
 
   /**
+   * Files the dataset holds but never reads (in an image folder: files not named *.png, *.jpg or
+   * *.jpeg), each as the exception a read would give; a replay reports and counts them once.
+   */
+  default java.util.List<UnreadableImageException> ignoredFiles() {
+    return java.util.List.of();
+  }
+
+  /**
    * Zero-padded index for ids: at least 6 digits, more for datasets of a million images or more.
    */
   static String paddedIndex(int index, int size) {

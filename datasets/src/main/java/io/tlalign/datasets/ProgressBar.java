@@ -5,23 +5,18 @@ import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
- * A progress bar for a terminal: records done/total, rate and ETA, redrawn in place with {@code \r}
- * at most 5 times a second. Where the output is not a terminal (a log file, CI), it writes a plain
- * line every 10 seconds instead. Skipped images get a line of their own.
+ * The replay's progress bar: records done/total, rate and ETA, shown by a {@link ProgressPrinter}
+ * (in place on a terminal, a plain line every 10 seconds elsewhere). Skipped images get a line of
+ * their own.
  */
 public final class ProgressBar implements ProgressListener {
 
-  private static final long IN_PLACE_PERIOD = 200_000_000L;
-  private static final long LINE_PERIOD = 10_000_000_000L;
   private static final int BAR_WIDTH = 24;
 
-  private final PrintWriter out;
-  private final boolean inPlace;
+  private final ProgressPrinter printer;
   private final LongSupplier clock;
   private String topic = "";
   private long started;
-  private long lastDraw;
-  private int lastLength;
   private long done;
   private long total;
   private long failed;
@@ -32,8 +27,7 @@ public final class ProgressBar implements ProgressListener {
    * @param clock nanoseconds, for rate, ETA and throttling
    */
   public ProgressBar(PrintWriter out, boolean inPlace, LongSupplier clock) {
-    this.out = out;
-    this.inPlace = inPlace;
+    this.printer = new ProgressPrinter(out, inPlace, clock);
     this.clock = clock;
   }
 
@@ -48,9 +42,10 @@ public final class ProgressBar implements ProgressListener {
     this.topic = topic;
     this.total = total;
     this.started = clock.getAsLong();
-    this.lastDraw = started;
-    if (inPlace) {
-      draw();
+    if (printer.inPlace()) {
+      printer.draw(render());
+    } else {
+      printer.restartClock();
     }
   }
 
@@ -59,27 +54,21 @@ public final class ProgressBar implements ProgressListener {
     this.done = done;
     this.total = total;
     this.failed = failed;
-    long now = clock.getAsLong();
-    if (now - lastDraw >= (inPlace ? IN_PLACE_PERIOD : LINE_PERIOD)) {
-      lastDraw = now;
-      draw();
+    if (printer.due()) {
+      printer.draw(render());
     }
   }
 
   @Override
   public void onSkipped(String imageId, String reason) {
-    clear();
-    out.println("replay: skipped " + imageId + ": " + reason);
-    out.flush();
+    printer.printAbove("replay: skipped " + imageId + ": " + reason);
   }
 
   @Override
   public void onFinish(ReplaySummary summary) {
-    if (inPlace) {
-      draw();
-      out.println();
-      lastLength = 0;
-      out.flush();
+    if (printer.inPlace()) {
+      printer.draw(render());
+      printer.finish();
     }
   }
 
@@ -88,11 +77,7 @@ public final class ProgressBar implements ProgressListener {
    * follows starts on a line of its own.
    */
   public void abandon() {
-    if (inPlace && lastLength > 0) {
-      out.println();
-      out.flush();
-      lastLength = 0;
-    }
+    printer.finish();
   }
 
   /** The current line, without {@code \r}. */
@@ -114,24 +99,6 @@ public final class ProgressBar implements ProgressListener {
         rate,
         eta,
         failed > 0 ? " failed " + failed : "");
-  }
-
-  private void draw() {
-    String line = render();
-    if (inPlace) {
-      out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
-      lastLength = line.length();
-    } else {
-      out.println(line);
-    }
-    out.flush();
-  }
-
-  private void clear() {
-    if (inPlace && lastLength > 0) {
-      out.print("\r" + " ".repeat(lastLength) + "\r");
-      lastLength = 0;
-    }
   }
 
   static String clockTime(double seconds) {

@@ -1,5 +1,6 @@
 package io.tlalign.datasets;
 
+import io.tlalign.job.settings.TlAlignOptions;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.OptionalDouble;
@@ -19,6 +20,13 @@ public final class ReplaySpec {
    */
   public static final int DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
+  /**
+   * Images with more pixels are refused by default (from the header, before anything is decoded):
+   * the job's own limit, {@code tlalign.max-image-pixels}.
+   */
+  public static final long DEFAULT_MAX_IMAGE_PIXELS =
+      TlAlignOptions.MAX_IMAGE_PIXELS.defaultValue();
+
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
   private final ImageDataset dataset;
@@ -30,6 +38,7 @@ public final class ReplaySpec {
   private final int partitions;
   private final short replicationFactor;
   private final int maxRecordBytes;
+  private final long maxImagePixels;
   private final Clock clock;
 
   private ReplaySpec(Builder b) {
@@ -42,6 +51,7 @@ public final class ReplaySpec {
     this.partitions = b.partitions;
     this.replicationFactor = b.replicationFactor;
     this.maxRecordBytes = b.maxRecordBytes;
+    this.maxImagePixels = b.maxImagePixels;
     this.clock = b.clock;
   }
 
@@ -91,6 +101,11 @@ public final class ReplaySpec {
     return maxRecordBytes;
   }
 
+  /** Most pixels of an image; larger ones are counted as failed, from the header alone. */
+  public long maxImagePixels() {
+    return maxImagePixels;
+  }
+
   /** The clock of the records' event times. */
   public Clock clock() {
     return clock;
@@ -113,6 +128,7 @@ public final class ReplaySpec {
     private int partitions = 1;
     private short replicationFactor = 1;
     private int maxRecordBytes = DEFAULT_MAX_RECORD_BYTES;
+    private long maxImagePixels = DEFAULT_MAX_IMAGE_PIXELS;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -175,6 +191,15 @@ public final class ReplaySpec {
       return this;
     }
 
+    /**
+     * Most pixels of an image (default: the job's {@code tlalign.max-image-pixels} default); larger
+     * images are counted as failed without being decoded.
+     */
+    public Builder optMaxImagePixels(long pixels) {
+      this.maxImagePixels = pixels;
+      return this;
+    }
+
     /** Clock of the event times (default: the system clock). */
     public Builder optClock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -218,6 +243,13 @@ public final class ReplaySpec {
       if (maxRecordBytes < 1024) {
         throw new IllegalArgumentException(
             "maxRecordBytes must be at least 1024, got " + maxRecordBytes);
+      }
+      if (maxImagePixels < 1) {
+        throw new IllegalArgumentException(
+            "maxImagePixels must be >= 1, got "
+                + maxImagePixels
+                + "; the job's default is "
+                + DEFAULT_MAX_IMAGE_PIXELS);
       }
       return new ReplaySpec(this);
     }

@@ -3,7 +3,6 @@ package io.tlalign.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tlalign.job.JobTopics;
-import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.operators.ImageValidator;
 import io.tlalign.job.operators.RejectReason;
 import io.tlalign.job.operators.Rejection;
@@ -26,10 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -38,15 +34,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,12 +55,7 @@ class BadInputITCase {
 
   @RegisterExtension
   static final MiniClusterExtension CLUSTER =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+      JobRuns.miniCluster(1, 2, REPORTER.addToConfiguration(new Configuration()));
 
   private static final int GOOD = 600;
   private static final int BATCH = 32;
@@ -149,11 +133,9 @@ class BadInputITCase {
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       assertEachBadRecordDeadLetteredOnce(kafka, conf, written);
       // The job trained to the end: 600 images in batches of 32 are 19 steps.
-      List<ConsumerRecord<byte[], byte[]>> refs =
-          kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC));
+      List<ModelRef> refs = JobRuns.models(conf);
       assertThat(refs).isNotEmpty();
-      ModelRef last = AvroRecordCodec.forModelRef().decode(refs.get(refs.size() - 1).value());
-      assertThat(last.getStep()).isEqualTo(STEPS);
+      assertThat(refs.get(refs.size() - 1).getStep()).isEqualTo(STEPS);
     }
     assertEachGoodRecordTrainedOnce(result);
 
@@ -213,12 +195,12 @@ class BadInputITCase {
           .hasSizeGreaterThan(BadRecordCorpus.load().size());
       assertEachBadRecordDeadLetteredOnce(kafka, conf, written);
 
-      AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
-      List<Long> steps = new ArrayList<>();
-      for (ConsumerRecord<byte[], byte[]> r :
-          kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC))) {
-        steps.add(codec.decode(r.value()).getStep());
-      }
+      List<Long> steps =
+          kafka
+              .readAll(conf.get(TlAlignOptions.METRICS_TOPIC), AvroRecordCodec.forTrainingMetric())
+              .stream()
+              .map(TrainingMetric::getStep)
+              .toList();
       assertThat(steps)
           .as("one committed metric per step")
           .containsExactlyElementsOf(LongStream.rangeClosed(1, STEPS).boxed().toList());
@@ -228,22 +210,15 @@ class BadInputITCase {
 
   /** The job's options for a run on its own topics, under group {@code prefix + random}. */
   private static Configuration config(String prefix) {
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+    String run = JobRuns.newRunId();
+    Configuration conf = JobRuns.onOwnTopics(KAFKA.bootstrapServers(), work, run);
     conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train.bad." + run);
-    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
-    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
-    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
-    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
     conf.set(TlAlignOptions.GROUP_ID, prefix + run);
-    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
     conf.set(TlAlignOptions.BOUNDED, true);
     conf.set(TlAlignOptions.LEDGER, true);
     conf.set(TlAlignOptions.BATCH_SIZE, BATCH);
     conf.set(TlAlignOptions.WARMUP_STEPS, 5L);
     conf.set(TlAlignOptions.TOTAL_STEPS, 40L);
-    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
     conf.set(TlAlignOptions.DECODE_PARALLELISM, 2);
     conf.set(TlAlignOptions.NUM_CLASSES, 10);
     conf.set(TlAlignOptions.MAX_IMAGE_PIXELS, BadRecordCorpus.MAX_IMAGE_PIXELS);
@@ -262,18 +237,17 @@ class BadInputITCase {
     FashionMnistFiles.Images train = FashionMnistFiles.read("train", GOOD);
     AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
     Map<String, RecordMetadata> written = new HashMap<>();
-    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       int bad = 0;
       for (int i = 0; i < GOOD; i++) {
         String id = "fashion-mnist/train/" + i;
-        send(
-            producer,
+        kafka.send(
             topic,
             id.getBytes(StandardCharsets.UTF_8),
             codec.encode(FashionMnistFiles.record(id, train.labels()[i], train.pixels()[i])));
         if ((i + 1) % EVERY == 0 && bad < corpus.size()) {
           BadRecordCorpus.Case c = corpus.get(bad++);
-          written.put(c.file(), send(producer, topic, c.keyBytes(), c.value()));
+          written.put(c.file(), kafka.send(topic, c.keyBytes(), c.value()));
         }
       }
       assertThat(bad).as("every bad record interleaved").isEqualTo(corpus.size());
@@ -282,10 +256,7 @@ class BadInputITCase {
   }
 
   private static JobExecutionResult execute(Configuration conf) throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.configure(conf);
-    TlAlignJob.build(env, conf);
-    return env.execute("tlalign-bad-input");
+    return JobRuns.environment(conf).execute("tlalign-bad-input");
   }
 
   /** Exactly one committed dead letter per bad record, with its reason, bytes and coordinates. */
@@ -293,12 +264,8 @@ class BadInputITCase {
       KafkaTestClient kafka, Configuration conf, Map<String, RecordMetadata> written)
       throws Exception {
     List<BadRecordCorpus.Case> corpus = BadRecordCorpus.load();
-    AvroRecordCodec<DeadLetter> deadCodec = AvroRecordCodec.forDeadLetter();
-    List<DeadLetter> dead = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r :
-        kafka.readAll(conf.get(TlAlignOptions.DEAD_LETTER_TOPIC))) {
-      dead.add(deadCodec.decode(r.value()));
-    }
+    List<DeadLetter> dead =
+        kafka.readAll(conf.get(TlAlignOptions.DEAD_LETTER_TOPIC), AvroRecordCodec.forDeadLetter());
     assertThat(dead).hasSize(corpus.size());
     Map<Long, DeadLetter> byOffset = new HashMap<>();
     for (DeadLetter d : dead) {
@@ -328,20 +295,6 @@ class BadInputITCase {
     assertThat(new HashSet<>(ledger))
         .containsExactlyInAnyOrderElementsOf(
             IntStream.range(0, GOOD).mapToObj(i -> "fashion-mnist/train/" + i).toList());
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
-    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  private static RecordMetadata send(
-      KafkaProducer<byte[], byte[]> producer, String topic, byte[] key, byte[] value)
-      throws Exception {
-    return producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
   }
 
   private static byte[] bytes(ByteBuffer b) {

@@ -4,16 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tlalign.job.JobTopics;
-import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.model.state.StateChunks;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.schemas.ImageEncoding;
 import io.tlalign.schemas.LabeledImage;
-import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
+import io.tlalign.schemas.framing.ChunkFrame;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -40,7 +39,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -58,13 +56,14 @@ import org.slf4j.LoggerFactory;
  * from the saved step.
  *
  * <p>How the bytes are altered: the training operator keeps its state as operator list state of
- * {@code byte[]} chunks (see {@link StateChunks}), each starting with the 24-byte header whose
- * first four bytes are ASCII "TLCK" and whose payload (the {@link TrainingStateFormat} encoding)
- * starts with ASCII "TLAS". Flink writes a byte-array list state as the raw bytes of each element
- * (no compression by default), into {@code _metadata} or, above the inline threshold, a file next
- * to it. The test scans every file of a copy of the savepoint folder for "TLCK", checks that the
- * header there is a real chunk (its payload's CRC32C matches and the payload joins back into a
- * training state), then flips one bit in the middle of the payload, in the tensor data.
+ * {@code byte[]} chunks (see {@link StateChunks}), each a {@link ChunkFrame}: the magic ASCII
+ * "TLCF", the frame version, the header length H and data length D, the header, the data (the
+ * {@link TrainingStateFormat} encoding, which starts with ASCII "TLAS") and a CRC32C of all that.
+ * Flink writes a byte-array list state as the raw bytes of each element (no compression by
+ * default), into {@code _metadata} or, above the inline threshold, a file next to it. The test
+ * scans every file of a copy of the savepoint folder for "TLCF", checks that the frame there is a
+ * real chunk (its CRC32C matches and the chunks join back into a training state), then flips one
+ * bit in the middle of the data, in the tensor data.
  */
 class CorruptCheckpointITCase {
 
@@ -76,21 +75,13 @@ class CorruptCheckpointITCase {
 
   @RegisterExtension
   static final MiniClusterExtension CLUSTER =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+      JobRuns.miniCluster(1, 2, REPORTER.addToConfiguration(new Configuration()));
 
   private static final int FIRST = 320;
   private static final int MORE = 64;
   private static final int BATCH = 32;
 
-  /** TrainFunction.CHUNK_BYTES: every chunk but the last carries this much payload. */
-  private static final int PAYLOAD_PER_CHUNK = (8 << 20) - StateChunks.HEADER_BYTES;
-
-  private static final byte[] TLCK = {'T', 'L', 'C', 'K'};
+  private static final byte[] TLCF = {'T', 'L', 'C', 'F'};
   private static final byte[] TLAS = {'T', 'L', 'A', 'S'};
 
   @TempDir static Path work;
@@ -99,27 +90,20 @@ class CorruptCheckpointITCase {
 
   @BeforeAll
   static void readImages() throws Exception {
-    trainTopic = "images.train.corrupt." + UUID.randomUUID().toString().substring(0, 8);
+    trainTopic = "images.train.corrupt." + JobRuns.newRunId();
     train = FashionMnistFiles.read("train", FIRST + MORE);
   }
 
   private static Configuration jobConfig(String run) {
-    Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+    Configuration conf = JobRuns.onOwnTopics(KAFKA.bootstrapServers(), work, run);
     conf.set(TlAlignOptions.TRAIN_TOPIC, trainTopic);
-    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
-    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
-    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
-    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
     conf.set(TlAlignOptions.GROUP_ID, "corrupt-" + run);
-    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
     conf.set(TlAlignOptions.BOUNDED, false);
     conf.set(TlAlignOptions.EVAL_ENABLED, false);
     conf.set(TlAlignOptions.BATCH_SIZE, BATCH);
     conf.set(TlAlignOptions.WARMUP_STEPS, 5L);
     conf.set(TlAlignOptions.TOTAL_STEPS, 40L);
     conf.set(TlAlignOptions.METRICS_EVERY, 1);
-    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
     conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     JobTopics.ensure(conf);
@@ -160,7 +144,7 @@ class CorruptCheckpointITCase {
 
     // Alter it: one bit in the middle of the first chunk's payload (tensor data).
     ChunkAt target = chunks.get(0);
-    long flipAt = target.offset() + StateChunks.HEADER_BYTES + target.payloadLength() / 2;
+    long flipAt = target.offset() + target.dataStart() + target.payloadLength() / 2;
     flipBit(target.file(), flipAt);
     LOG.info(
         "savepoint {}: {} training state chunk(s); flipped bit 0 of byte {} of {} (chunk {} of"
@@ -171,7 +155,7 @@ class CorruptCheckpointITCase {
         altered.relativize(target.file()),
         target.index(),
         target.payloadLength(),
-        target.offset() + StateChunks.HEADER_BYTES);
+        target.offset() + target.dataStart());
     assertThatThrownBy(() -> TrainingStateFormat.fromChunks(findChunksUnchecked(altered)))
         .as("the altered copy no longer verifies");
 
@@ -247,9 +231,7 @@ class CorruptCheckpointITCase {
     if (restoreFrom != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom.toUri().toString());
     }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.configure(conf);
-    TlAlignJob.build(env, conf);
+    StreamExecutionEnvironment env = JobRuns.environment(conf);
     StreamGraph graph = env.getStreamGraph();
     if (restoreFrom != null) {
       graph.setSavepointRestoreSettings(
@@ -285,55 +267,47 @@ class CorruptCheckpointITCase {
 
   private static void awaitModelAtStep(Configuration conf, long step, Duration timeout)
       throws Exception {
-    AvroRecordCodec<ModelRef> codec = AvroRecordCodec.forModelRef();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      while (System.nanoTime() < deadline) {
-        for (var r : kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC))) {
-          if (codec.decode(r.value()).getStep() >= step) {
-            return;
-          }
-        }
-        Thread.sleep(300);
-      }
-    }
-    throw new AssertionError("no model at step " + step + " within " + timeout);
+    JobRuns.waitFor(
+        "a model at step " + step,
+        timeout,
+        () -> JobRuns.models(conf).stream().anyMatch(m -> m.getStep() >= step));
   }
 
+  /** The run's metrics, once one has reached {@code step}. */
   private static List<TrainingMetric> awaitMetricsUpTo(
       Configuration conf, long step, Duration timeout) throws Exception {
-    AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<TrainingMetric> out = new ArrayList<>();
+    JobRuns.waitFor(
+        "a metric at step " + step,
+        timeout,
+        () -> metrics(conf).stream().anyMatch(m -> m.getStep() >= step));
+    return metrics(conf);
+  }
+
+  private static List<TrainingMetric> metrics(Configuration conf) throws Exception {
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      while (System.nanoTime() < deadline) {
-        out.clear();
-        for (var r : kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC))) {
-          out.add(codec.decode(r.value()));
-        }
-        if (out.stream().anyMatch(m -> m.getStep() >= step)) {
-          return out;
-        }
-        Thread.sleep(300);
-      }
+      return kafka.readAll(
+          conf.get(TlAlignOptions.METRICS_TOPIC), AvroRecordCodec.forTrainingMetric());
     }
-    throw new AssertionError("no metric at step " + step + " within " + timeout + ": " + out);
   }
 
   // ------------------------------------------------------------------- savepoint bytes
 
-  /** A training state chunk found in a savepoint file, verified against its own header. */
-  private record ChunkAt(Path file, long offset, int index, int payloadLength, byte[] bytes) {}
+  /**
+   * A training state chunk found in a savepoint file, verified against its own checksum; its data
+   * starts {@code dataStart} bytes after {@code offset}.
+   */
+  private record ChunkAt(
+      Path file, long offset, int index, int dataStart, int payloadLength, byte[] bytes) {}
 
   private static List<byte[]> findChunksUnchecked(Path dir) throws IOException {
     List<byte[]> out = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         byte[] b = Files.readAllBytes(f);
-        for (int at = indexOf(b, TLCK, 0); at >= 0; at = indexOf(b, TLCK, at + 1)) {
-          Header h = Header.at(b, at);
+        for (int at = indexOf(b, TLCF, 0); at >= 0; at = indexOf(b, TLCF, at + 1)) {
+          Frame h = Frame.at(b, at);
           if (h != null) {
-            out.add(Arrays.copyOfRange(b, at, at + StateChunks.HEADER_BYTES + h.payload()));
+            out.add(Arrays.copyOfRange(b, at, at + h.length()));
           }
         }
       }
@@ -342,33 +316,33 @@ class CorruptCheckpointITCase {
   }
 
   /**
-   * Every "TLCK" in the files under {@code dir} whose header is consistent and whose payload has
-   * the CRC32C the header gives; a chance "TLCK" elsewhere would fail that check and is skipped.
+   * Every "TLCF" in the files under {@code dir} whose frame lengths fit and whose bytes have the
+   * CRC32C the frame ends with; a chance "TLCF" elsewhere would fail that check and is skipped.
    */
-  private static List<ChunkAt> findChunks(Path dir) throws IOException {
+  private static List<ChunkAt> findChunks(Path dir) throws Exception {
     List<ChunkAt> out = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         byte[] b = Files.readAllBytes(f);
-        for (int at = indexOf(b, TLCK, 0); at >= 0; at = indexOf(b, TLCK, at + 1)) {
-          Header h = Header.at(b, at);
+        for (int at = indexOf(b, TLCF, 0); at >= 0; at = indexOf(b, TLCF, at + 1)) {
+          Frame h = Frame.at(b, at);
           if (h == null) {
             continue;
           }
-          int start = at + StateChunks.HEADER_BYTES;
           CRC32C crc = new CRC32C();
-          crc.update(b, start, h.payload());
+          crc.update(b, at, h.length() - 4);
           if ((int) crc.getValue() != h.crc()) {
             continue;
           }
-          if (h.index() == 0) {
+          byte[] bytes = Arrays.copyOfRange(b, at, at + h.length());
+          int index = ChunkFrame.decode(bytes).header().getIndex();
+          int start = at + h.dataStart();
+          if (index == 0) {
             assertThat(Arrays.copyOfRange(b, start, start + 4))
-                .as("the first chunk's payload starts with the state magic TLAS")
+                .as("the first chunk's data starts with the state magic TLAS")
                 .isEqualTo(TLAS);
           }
-          out.add(
-              new ChunkAt(
-                  f, at, h.index(), h.payload(), Arrays.copyOfRange(b, at, start + h.payload())));
+          out.add(new ChunkAt(f, at, index, h.dataStart(), h.data(), bytes));
         }
       }
     }
@@ -376,25 +350,28 @@ class CorruptCheckpointITCase {
     return out;
   }
 
-  private record Header(int index, int count, long total, int crc, int payload) {
-    static Header at(byte[] b, int at) {
-      if (at + StateChunks.HEADER_BYTES > b.length) {
+  /** The fixed prefix of a chunk frame (magic, version, H, D) and its trailing CRC32C. */
+  private record Frame(int dataStart, int data, int crc) {
+    int length() {
+      return dataStart + data + 4;
+    }
+
+    static Frame at(byte[] b, int at) {
+      if (at + 16 > b.length) {
         return null;
       }
-      ByteBuffer h =
-          ByteBuffer.wrap(b, at, StateChunks.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      int index = h.getInt(at + 4);
-      int count = h.getInt(at + 8);
-      long total = h.getLong(at + 12);
-      int crc = h.getInt(at + 20);
-      if (count < 1 || index < 0 || index >= count || total < 0) {
+      ByteBuffer h = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+      int version = h.getInt(at + 4);
+      int header = h.getInt(at + 8);
+      int data = h.getInt(at + 12);
+      if (version != 1 || header < 0 || header > (32 << 10) || data < 0) {
         return null;
       }
-      long payload = Math.min(PAYLOAD_PER_CHUNK, total - (long) index * PAYLOAD_PER_CHUNK);
-      if (payload < 0 || at + StateChunks.HEADER_BYTES + payload > b.length) {
+      long end = (long) at + 16 + header + data + 4;
+      if (end > b.length) {
         return null;
       }
-      return new Header(index, count, total, crc, (int) payload);
+      return new Frame(16 + header, data, h.getInt((int) end - 4));
     }
   }
 

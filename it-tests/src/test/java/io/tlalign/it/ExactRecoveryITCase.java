@@ -28,7 +28,6 @@ import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,14 +56,11 @@ class ExactRecoveryITCase {
    */
   @RegisterExtension
   static final MiniClusterExtension CLUSTER =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setNumberTaskManagers(2)
-              .setNumberSlotsPerTaskManager(1)
-              .setConfiguration(
-                  new Configuration()
-                      .set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(100)))
-              .build());
+      JobRuns.miniCluster(
+          2,
+          1,
+          new Configuration()
+              .set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(100)));
 
   private static final int IMAGES = 3000;
 
@@ -236,7 +232,7 @@ class ExactRecoveryITCase {
   }
 
   private static long latestStep(Configuration conf) throws Exception {
-    return runs.models(conf).stream().mapToLong(m -> m.getStep()).max().orElse(-1);
+    return JobRuns.models(conf).stream().mapToLong(m -> m.getStep()).max().orElse(-1);
   }
 
   private static final Pattern NUM_RESTARTS =
@@ -271,17 +267,7 @@ class ExactRecoveryITCase {
     }
   }
 
-  private interface Condition {
-    boolean holds() throws Exception;
-  }
-
-  private static void waitFor(String what, Condition condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (!condition.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
+  private static void waitFor(String what, JobRuns.Condition condition) throws Exception {
+    JobRuns.waitFor(what, Duration.ofMinutes(5), condition);
   }
 }

@@ -69,6 +69,10 @@ class ExperimentITCase {
     try (Stream<Path> s = Files.list(out)) {
       runDir = s.findFirst().orElseThrow();
     }
+    // The frameworks' log lines went to the run folder, the broker's to its own file there.
+    assertThat(Files.readString(runDir.resolve("experiment.log"), StandardCharsets.UTF_8))
+        .contains("org.apache.flink.runtime.minicluster.MiniCluster");
+    assertThat(runDir.resolve("broker").resolve("server.log")).isNotEmptyFile();
     List<String> csv = Files.readAllLines(runDir.resolve("experiment.csv"));
     assertThat(csv).hasSize(1 + 3 * SEEDS);
     String[] methods = {"none", "cutmix", "tlalign"};

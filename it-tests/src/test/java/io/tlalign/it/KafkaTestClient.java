@@ -1,5 +1,8 @@
 package io.tlalign.it;
 
+import io.tlalign.schemas.LabeledImage;
+import io.tlalign.schemas.codec.AvroRecordCodec;
+import io.tlalign.schemas.codec.RecordDecodeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -23,7 +27,7 @@ final class KafkaTestClient implements AutoCloseable {
 
   private final String bootstrap;
   private final Map<String, String> security;
-  private final KafkaProducer<byte[], byte[]> producer;
+  private KafkaProducer<byte[], byte[]> producer;
 
   KafkaTestClient(String bootstrap) {
     this(bootstrap, Map.of());
@@ -33,20 +37,52 @@ final class KafkaTestClient implements AutoCloseable {
   KafkaTestClient(String bootstrap, Map<String, String> security) {
     this.bootstrap = bootstrap;
     this.security = Map.copyOf(security);
-    Properties p = new Properties();
-    p.putAll(security);
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
-    producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   void send(String topic, String key, byte[] value) throws Exception {
-    producer
-        .send(
-            new ProducerRecord<>(
-                topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value))
-        .get(30, TimeUnit.SECONDS);
+    send(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+  }
+
+  /** Sends and waits for the broker's acknowledgement; where the record went. */
+  RecordMetadata send(String topic, byte[] key, byte[] value) throws Exception {
+    return producer().send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Sends every image of {@code images} in order as a raw Fashion-MNIST record ({@link
+   * FashionMnistFiles#record}) with id and key {@code idPrefix + i}.
+   */
+  void sendImages(String topic, String idPrefix, FashionMnistFiles.Images images) throws Exception {
+    AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
+    for (int i = 0; i < images.labels().length; i++) {
+      String id = idPrefix + i;
+      send(
+          topic,
+          id,
+          codec.encode(FashionMnistFiles.record(id, images.labels()[i], images.pixels()[i])));
+    }
+  }
+
+  /** The producer, made at the first send: a client that only reads never starts one. */
+  private KafkaProducer<byte[], byte[]> producer() {
+    if (producer == null) {
+      Properties p = new Properties();
+      p.putAll(security);
+      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ProducerConfig.ACKS_CONFIG, "all");
+      p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
+      producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+    return producer;
+  }
+
+  /** {@link #readAll(String)}, each value decoded with {@code codec}. */
+  <T> List<T> readAll(String topic, AvroRecordCodec<T> codec) throws RecordDecodeException {
+    List<T> out = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : readAll(topic)) {
+      out.add(codec.decode(r.value()));
+    }
+    return out;
   }
 
   /**
@@ -88,6 +124,8 @@ final class KafkaTestClient implements AutoCloseable {
 
   @Override
   public void close() {
-    producer.close();
+    if (producer != null) {
+      producer.close();
+    }
   }
 }

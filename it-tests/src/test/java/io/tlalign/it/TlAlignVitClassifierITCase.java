@@ -2,32 +2,19 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
 import io.tlalign.job.JobTopics;
 import io.tlalign.job.TlAlignJob;
+import io.tlalign.job.ml.ImageRows;
 import io.tlalign.job.ml.TlAlignVitClassifier;
 import io.tlalign.job.ml.TlAlignVitModel;
-import io.tlalign.job.publish.ModelStore;
 import io.tlalign.job.settings.TlAlignOptions;
-import io.tlalign.job.settings.TrainerSettings;
-import io.tlalign.model.eval.EvalResult;
-import io.tlalign.model.eval.Evaluator;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
-import io.tlalign.model.train.TrainingSession;
-import io.tlalign.schemas.LabeledImage;
-import io.tlalign.schemas.ModelRef;
-import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.Table;
@@ -61,22 +48,15 @@ class TlAlignVitClassifierITCase {
 
     // The streaming job: the images on a fresh topic, in order, then a bounded run.
     Configuration conf = jobConfig();
-    AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      for (int i = 0; i < TRAIN; i++) {
-        String id = "fashion-mnist/train/" + i;
-        kafka.send(
-            conf.get(TlAlignOptions.TRAIN_TOPIC),
-            id,
-            codec.encode(FashionMnistFiles.record(id, train.labels()[i], train.pixels()[i])));
-      }
+      kafka.sendImages(conf.get(TlAlignOptions.TRAIN_TOPIC), "fashion-mnist/train/", train);
     }
     StreamExecutionEnvironment jobEnv = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     TlAlignJob.build(jobEnv, conf);
     jobEnv.execute("tlalign-it-fit-baseline");
-    TrainingState streamed = newestModel(conf);
+    TrainingState streamed = JobRuns.lastModel(conf);
     assertThat(streamed.step()).isEqualTo(STEPS);
-    double streamAccuracy = accuracy(conf, streamed, test);
+    double streamAccuracy = JobRuns.testAccuracy(conf, streamed, test);
 
     // The fit: the same records as a table, the same settings as Params.
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -124,51 +104,18 @@ class TlAlignVitClassifierITCase {
   }
 
   private static Configuration jobConfig() {
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+    String run = JobRuns.newRunId();
+    Configuration conf = JobRuns.onOwnTopics(KAFKA.bootstrapServers(), work, run);
     conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train." + run);
-    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
-    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
-    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
-    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
     conf.set(TlAlignOptions.GROUP_ID, "it-fit-" + run);
     conf.set(TlAlignOptions.BOUNDED, true);
     conf.set(TlAlignOptions.BATCH_SIZE, BATCH);
     conf.set(TlAlignOptions.WARMUP_STEPS, 5L);
     conf.set(TlAlignOptions.TOTAL_STEPS, STEPS);
     conf.set(TlAlignOptions.LEARNING_RATE, 2e-3);
-    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
     conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(5));
-    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
     JobTopics.ensure(conf);
     return conf;
-  }
-
-  private static TrainingState newestModel(Configuration conf) throws Exception {
-    AvroRecordCodec<ModelRef> codec = AvroRecordCodec.forModelRef();
-    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      var records = kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC));
-      assertThat(records).as("published models").isNotEmpty();
-      return ModelStore.read(codec.decode(records.get(records.size() - 1).value()));
-    }
-  }
-
-  /** The streaming job's own evaluation path (Evaluator on a restored session). */
-  private static double accuracy(
-      Configuration conf, TrainingState state, FashionMnistFiles.Images test) {
-    float[] pixels = new float[TEST * 784];
-    for (int i = 0; i < TEST; i++) {
-      for (int p = 0; p < 784; p++) {
-        pixels[i * 784 + p] = ((test.pixels()[i][p] & 0xff) / 255f - 0.5f) / 0.5f;
-      }
-    }
-    try (TrainingSession session =
-        TrainingSession.fromState(
-            TrainerSettings.from(conf).trainingConfig(), Device.cpu(), state)) {
-      EvalResult r = Evaluator.evaluate(session.model(), pixels, test.labels(), 100);
-      return r.accuracy();
-    }
   }
 
   private static Table table(
@@ -180,15 +127,7 @@ class TlAlignVitClassifierITCase {
     for (int i = 0; i < images.labels().length; i++) {
       rows.add(Row.of(idPrefix + i, images.pixels()[i], images.labels()[i]));
     }
-    RowTypeInfo type =
-        new RowTypeInfo(
-            new TypeInformation<?>[] {
-              BasicTypeInfo.STRING_TYPE_INFO,
-              PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
-              BasicTypeInfo.INT_TYPE_INFO
-            },
-            new String[] {"id", "features", "label"});
-    return tEnv.fromDataStream(env.fromData(rows, type));
+    return tEnv.fromDataStream(env.fromData(rows, ImageRows.TYPE));
   }
 
   /** Same names, same order, the same floats bit for bit. */

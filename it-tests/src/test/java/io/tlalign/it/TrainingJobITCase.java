@@ -2,7 +2,6 @@ package io.tlalign.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
 import io.tlalign.datasets.DatasetReplayer;
 import io.tlalign.datasets.FashionMnist;
 import io.tlalign.datasets.ProgressListener;
@@ -13,11 +12,7 @@ import io.tlalign.job.JobTopics;
 import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.publish.ModelStore;
 import io.tlalign.job.settings.TlAlignOptions;
-import io.tlalign.job.settings.TrainerSettings;
-import io.tlalign.model.eval.EvalResult;
-import io.tlalign.model.eval.Evaluator;
 import io.tlalign.model.state.TrainingState;
-import io.tlalign.model.train.TrainingSession;
 import io.tlalign.schemas.DeadLetter;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
@@ -27,11 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,14 +42,9 @@ class TrainingJobITCase {
 
   /** A job configuration on fresh topics for one test. */
   private static Configuration freshJob() {
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    Configuration conf = new Configuration();
-    conf.set(TlAlignOptions.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+    String run = JobRuns.newRunId();
+    Configuration conf = JobRuns.onOwnTopics(KAFKA.bootstrapServers(), work, run);
     conf.set(TlAlignOptions.TRAIN_TOPIC, "images.train." + run);
-    conf.set(TlAlignOptions.DEAD_LETTER_TOPIC, "images.deadletter." + run);
-    conf.set(TlAlignOptions.METRICS_TOPIC, "tlalign.metrics." + run);
-    conf.set(TlAlignOptions.MODELS_TOPIC, "tlalign.models." + run);
-    conf.set(TlAlignOptions.EVAL_TOPIC, "images.eval." + run);
     conf.set(TlAlignOptions.GROUP_ID, "it-" + run);
     conf.set(TlAlignOptions.BOUNDED, true);
     conf.set(TlAlignOptions.BATCH_SIZE, 64);
@@ -64,10 +52,8 @@ class TrainingJobITCase {
     conf.set(TlAlignOptions.TOTAL_STEPS, 40L);
     conf.set(TlAlignOptions.LEARNING_RATE, 2e-3);
     conf.set(TlAlignOptions.METRICS_EVERY, 1);
-    conf.set(TlAlignOptions.INTRA_OP_THREADS, 1);
     conf.set(TlAlignOptions.DECODE_PARALLELISM, 2);
     conf.set(TlAlignOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(2));
-    conf.set(TlAlignOptions.MODEL_STORE, work.resolve("models-" + run).toUri().toString());
     JobTopics.ensure(conf);
     return conf;
   }
@@ -104,9 +90,8 @@ class TrainingJobITCase {
 
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       List<TrainingMetric> metrics =
-          decodeAll(
-              kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC)),
-              AvroRecordCodec.forTrainingMetric());
+          kafka.readAll(
+              conf.get(TlAlignOptions.METRICS_TOPIC), AvroRecordCodec.forTrainingMetric());
       // 2000 good images in batches of 64: 31 full batches and one of 16 at the end.
       assertThat(metrics).extracting(TrainingMetric::getStep).contains(32L);
       assertThat(metrics).allSatisfy(m -> assertThat(m.getLoss()).isFinite());
@@ -131,18 +116,15 @@ class TrainingJobITCase {
                       .isGreaterThan(1e-3));
 
       List<DeadLetter> dead =
-          decodeAll(
-              kafka.readAll(conf.get(TlAlignOptions.DEAD_LETTER_TOPIC)),
-              AvroRecordCodec.forDeadLetter());
+          kafka.readAll(
+              conf.get(TlAlignOptions.DEAD_LETTER_TOPIC), AvroRecordCodec.forDeadLetter());
       Map<String, Long> reasons =
           dead.stream()
               .collect(Collectors.groupingBy(DeadLetter::getReasonCode, Collectors.counting()));
       assertThat(reasons)
           .containsOnly(Map.entry("BAD_MARKER", 1L), Map.entry("LABEL_OUT_OF_RANGE", 1L));
 
-      List<ModelRef> refs =
-          decodeAll(
-              kafka.readAll(conf.get(TlAlignOptions.MODELS_TOPIC)), AvroRecordCodec.forModelRef());
+      List<ModelRef> refs = JobRuns.models(conf);
       assertThat(refs).isNotEmpty();
       ModelRef newest = refs.get(refs.size() - 1);
       assertThat(newest.getStep()).isEqualTo(32L);
@@ -150,20 +132,9 @@ class TrainingJobITCase {
       assertThat(state.step()).isEqualTo(32L);
 
       FashionMnistFiles.Images test = FashionMnistFiles.read("t10k", 500);
-      float[] pixels = new float[500 * 784];
-      for (int i = 0; i < 500; i++) {
-        for (int p = 0; p < 784; p++) {
-          pixels[i * 784 + p] = ((test.pixels()[i][p] & 0xff) / 255f - 0.5f) / 0.5f;
-        }
-      }
-      TrainerSettings settings = TrainerSettings.from(conf);
-      try (TrainingSession session =
-          TrainingSession.fromState(settings.trainingConfig(), Device.cpu(), state)) {
-        EvalResult r = Evaluator.evaluate(session.model(), pixels, test.labels(), 100);
-        // Chance is 10% (500 images: one standard error is about 1.3 points). 32 CutMix steps
-        // measured 24% here; twice chance shows the published model learned from the stream.
-        assertThat(r.accuracy()).isGreaterThan(0.2);
-      }
+      // Chance is 10% (500 images: one standard error is about 1.3 points). 32 CutMix steps
+      // measured 24% here; twice chance shows the published model learned from the stream.
+      assertThat(JobRuns.testAccuracy(conf, state, test)).isGreaterThan(0.2);
     }
   }
 
@@ -173,22 +144,9 @@ class TrainingJobITCase {
     conf.set(TlAlignOptions.BOUNDED, false);
     FashionMnistFiles.Images train = FashionMnistFiles.read("train", 640);
     FashionMnistFiles.Images test = FashionMnistFiles.read("t10k", 200);
-    AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
-      for (int i = 0; i < 200; i++) {
-        String id = "fashion-mnist/test/" + i;
-        kafka.send(
-            conf.get(TlAlignOptions.EVAL_TOPIC),
-            id,
-            codec.encode(FashionMnistFiles.record(id, test.labels()[i], test.pixels()[i])));
-      }
-      for (int i = 0; i < 640; i++) {
-        String id = "fashion-mnist/train/" + i;
-        kafka.send(
-            conf.get(TlAlignOptions.TRAIN_TOPIC),
-            id,
-            codec.encode(FashionMnistFiles.record(id, train.labels()[i], train.pixels()[i])));
-      }
+      kafka.sendImages(conf.get(TlAlignOptions.EVAL_TOPIC), "fashion-mnist/test/", test);
+      kafka.sendImages(conf.get(TlAlignOptions.TRAIN_TOPIC), "fashion-mnist/train/", train);
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     TlAlignJob.build(env, conf);
@@ -199,9 +157,9 @@ class TrainingJobITCase {
       while (evals.isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(1000);
         evals =
-            decodeAll(
-                    kafka.readAll(conf.get(TlAlignOptions.METRICS_TOPIC)),
-                    AvroRecordCodec.forTrainingMetric())
+            kafka
+                .readAll(
+                    conf.get(TlAlignOptions.METRICS_TOPIC), AvroRecordCodec.forTrainingMetric())
                 .stream()
                 .filter(m -> m.getAccuracy() != null)
                 .toList();
@@ -214,14 +172,5 @@ class TrainingJobITCase {
     } finally {
       job.cancel().get();
     }
-  }
-
-  private static <T extends org.apache.avro.specific.SpecificRecord> List<T> decodeAll(
-      List<ConsumerRecord<byte[], byte[]>> records, AvroRecordCodec<T> codec) throws Exception {
-    List<T> out = new java.util.ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      out.add(codec.decode(r.value()));
-    }
-    return out;
   }
 }

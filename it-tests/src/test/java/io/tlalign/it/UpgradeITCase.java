@@ -18,7 +18,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.RestoredCheckpointStats;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -39,13 +38,7 @@ class UpgradeITCase {
 
   @RegisterExtension static final LocalKafka KAFKA = new LocalKafka();
 
-  @RegisterExtension
-  static final MiniClusterExtension CLUSTER =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setNumberTaskManagers(2)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+  @RegisterExtension static final MiniClusterExtension CLUSTER = JobRuns.miniCluster(2, 2);
 
   /** A multiple of the batch size: an unbounded run trains every image without end of input. */
   private static final int IMAGES = 1984;
@@ -71,12 +64,10 @@ class UpgradeITCase {
     // The same graph in both lives: the evaluation branch only exists in unbounded runs.
     first.set(TlAlignOptions.EVAL_ENABLED, false);
     JobClient job = JobRuns.environment(first).executeAsync("tlalign-before-upgrade");
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    while (runs.models(first).stream().noneMatch(m -> m.getStep() >= 20)
-        && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-    }
-    assertThat(runs.models(first)).as("models before the upgrade").isNotEmpty();
+    JobRuns.waitUpTo(
+        Duration.ofMinutes(3),
+        () -> JobRuns.models(first).stream().anyMatch(m -> m.getStep() >= 20));
+    assertThat(JobRuns.models(first)).as("models before the upgrade").isNotEmpty();
     String savepoint =
         job.stopWithSavepoint(
                 false, work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
@@ -105,7 +96,7 @@ class UpgradeITCase {
     try {
       // Flink's own account of where the second life started: the savepoint, not from scratch.
       RestoredCheckpointStats restored = null;
-      deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+      long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
       while (restored == null && System.nanoTime() < deadline) {
         restored =
             cluster
@@ -127,11 +118,9 @@ class UpgradeITCase {
       assertThat(restored).as("the second life's restored checkpoint").isNotNull();
       assertThat(restored.getProperties().isSavepoint()).isTrue();
       assertThat(restored.getExternalPath()).isEqualTo(savepoint);
-      deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (runs.models(second).stream().noneMatch(m -> m.getStep() >= lastStep)
-          && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-      }
+      JobRuns.waitUpTo(
+          Duration.ofMinutes(3),
+          () -> JobRuns.models(second).stream().anyMatch(m -> m.getStep() >= lastStep));
       // A running job's accumulators reach the job master with the task managers' heartbeats.
       List<String> ledger = null;
       deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -143,7 +132,7 @@ class UpgradeITCase {
         ledger = current;
         Thread.sleep(500);
       }
-      upgraded = new JobRuns.Outcome(runs.lastModel(second), ledger);
+      upgraded = new JobRuns.Outcome(JobRuns.lastModel(second), ledger);
     } finally {
       upgradedJob.cancel().get();
     }
@@ -151,10 +140,11 @@ class UpgradeITCase {
     var after = new KafkaTestClient(KAFKA.bootstrapServers());
     long firstStepAfter;
     try (after) {
-      var records = after.readAll(second.get(TlAlignOptions.METRICS_TOPIC));
-      firstStepAfter = AvroRecordCodec.forTrainingMetric().decode(records.get(0).value()).getStep();
-      for (var r : records) {
-        TrainingMetric m = AvroRecordCodec.forTrainingMetric().decode(r.value());
+      List<TrainingMetric> metrics =
+          after.readAll(
+              second.get(TlAlignOptions.METRICS_TOPIC), AvroRecordCodec.forTrainingMetric());
+      firstStepAfter = metrics.get(0).getStep();
+      for (TrainingMetric m : metrics) {
         assertThat(m.getStep()).isGreaterThan(20);
       }
     }

@@ -224,6 +224,25 @@ class K8sManifestsTest {
         .isTrue();
   }
 
+  /** An operator wider than the cluster's slots never gets scheduled: the job waits forever. */
+  @ParameterizedTest
+  @MethodSource("variants")
+  void decodingAndReplicasFitTheTaskManagersSlots(String variant) {
+    var d = FlinkDeploymentManifestTest.deployment(variant);
+    Map<String, String> args = ParameterTool.fromArgs(d.getSpec().getJob().getArgs()).toMap();
+    int slots =
+        Integer.parseInt(d.getSpec().getFlinkConfiguration().get("taskmanager.numberOfTaskSlots"));
+    int parallelism = d.getSpec().getJob().getParallelism();
+    int available = (parallelism + slots - 1) / slots * slots;
+    int decode =
+        Integer.parseInt(
+            args.getOrDefault(
+                TlAlignOptions.DECODE_PARALLELISM.key(),
+                TlAlignOptions.DECODE_PARALLELISM.defaultValue().toString()));
+    assertThat(decode).as("tlalign.decode.parallelism within the slots").isBetween(1, available);
+    assertThat(replicas(variant)).as("tlalign.replicas within the slots").isBetween(1, available);
+  }
+
   @ParameterizedTest
   @MethodSource("variants")
   void flinkDeploymentArgsNameTheTopicsAndTheBootstrapServers(String variant) {

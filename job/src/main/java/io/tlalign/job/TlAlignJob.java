@@ -27,11 +27,9 @@ import io.tlalign.job.sync.SyncTopicSource;
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
-import io.tlalign.model.vit.VitPresets;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.util.List;
-import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -117,15 +115,8 @@ public final class TlAlignJob {
             .name("sequence");
 
     int decodeParallelism = conf.get(TlAlignOptions.DECODE_PARALLELISM);
-    DataConfig data = dataConfig(settings.model(), conf);
-    DecodeAndValidate decode =
-        new DecodeAndValidate(
-            settings.numClasses(),
-            data,
-            conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
-            conf.get(TlAlignOptions.AUGMENT) && data.randomResizedCrop()
-                ? trainCrop(settings.seed(), conf)
-                : null);
+    DataConfig data = settings.data();
+    DecodeAndValidate decode = trainingDecode(settings, conf);
     SingleOutputStreamOperator<TrainingImage> images =
         records.process(decode).setParallelism(decodeParallelism).uid("decode").name("decode");
     images
@@ -142,9 +133,9 @@ public final class TlAlignJob {
         .name("images.deadletter");
 
     DataStream<TrainingImage> augmented =
-        conf.get(TlAlignOptions.AUGMENT) && !data.randomResizedCrop()
+        shiftAugments(settings, conf)
             ? images
-                .map(new AugmentFunction(settings.seed(), 2))
+                .map(new AugmentFunction(settings.seed(), 2, data))
                 .setParallelism(decodeParallelism)
                 .uid("augment")
                 .name("augment")
@@ -168,7 +159,11 @@ public final class TlAlignJob {
         conf.getOptional(TlAlignOptions.MODEL_STORE)
             .map(
                 uri ->
-                    new ModelPublisher.Factory(uri, kafka, conf.get(TlAlignOptions.MODELS_TOPIC)))
+                    new ModelPublisher.Factory(
+                        uri,
+                        kafka,
+                        conf.get(TlAlignOptions.MODELS_TOPIC),
+                        conf.getOptional(TlAlignOptions.EXPORT_NAMES).orElse(null)))
             .orElse(null);
     DataStream<TrainingMetric> metrics =
         conf.get(TlAlignOptions.REPLICAS) > 1
@@ -205,41 +200,39 @@ public final class TlAlignJob {
 
   /**
    * The decode and validation stage for the model of {@code settings}, with the evaluation
-   * transform of its preset's data config.
+   * transform of its data config.
    */
   public static DecodeAndValidate decodeAndValidate(TrainerSettings settings, int maxImagePixels) {
-    return new DecodeAndValidate(
-        settings.numClasses(), VitPresets.dataConfig(settings.model()), maxImagePixels, null);
+    return new DecodeAndValidate(settings.numClasses(), settings.data(), maxImagePixels, null);
   }
 
   /**
-   * The preset's data config with the options that override it ({@code tlalign.mean}, {@code std},
-   * {@code crop-pct}, {@code interpolation}; {@code tlalign.scale} turns RandomResizedCrop on), as
-   * timm's {@code resolve_data_config}.
+   * The training images' decode and validation stage: RandomResizedCrop and flip where the data
+   * config asks for them and {@code tlalign.augment} is on, else the evaluation transform. The job
+   * and the Flink ML fit both build it here.
    */
+  public static DecodeAndValidate trainingDecode(TrainerSettings settings, ReadableConfig conf) {
+    DataConfig data = settings.data();
+    return new DecodeAndValidate(
+        settings.numClasses(),
+        data,
+        conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
+        conf.get(TlAlignOptions.AUGMENT) && data.randomResizedCrop()
+            ? trainCrop(settings.seed(), conf)
+            : null);
+  }
+
+  /**
+   * Whether the small shift-and-flip augmentation ({@link AugmentFunction}) follows the decode:
+   * {@code tlalign.augment} on and no RandomResizedCrop (vit-tiny-fm's default).
+   */
+  public static boolean shiftAugments(TrainerSettings settings, ReadableConfig conf) {
+    return conf.get(TlAlignOptions.AUGMENT) && !settings.data().randomResizedCrop();
+  }
+
+  /** The data config of {@code model} with the job's options; see {@link TrainerSettings}. */
   public static DataConfig dataConfig(VitConfig model, ReadableConfig conf) {
-    DataConfig d = VitPresets.dataConfig(model);
-    Optional<List<Double>> mean = conf.getOptional(TlAlignOptions.MEAN);
-    if (mean.isPresent()) {
-      d = d.withMean(floats(mean.get()));
-    }
-    Optional<List<Double>> std = conf.getOptional(TlAlignOptions.STD);
-    if (std.isPresent()) {
-      d = d.withStd(floats(std.get()));
-    }
-    Optional<Double> cropPct = conf.getOptional(TlAlignOptions.CROP_PCT);
-    if (cropPct.isPresent()) {
-      d = d.withCropPct(cropPct.get());
-    }
-    Optional<DataConfig.Interpolation> interpolation =
-        conf.getOptional(TlAlignOptions.INTERPOLATION);
-    if (interpolation.isPresent()) {
-      d = d.withInterpolation(interpolation.get());
-    }
-    if (conf.getOptional(TlAlignOptions.SCALE).isPresent()) {
-      d = d.withRandomResizedCrop(true);
-    }
-    return d;
+    return TrainerSettings.dataConfig(model, conf);
   }
 
   /** The training crop of {@code tlalign.scale}, {@code ratio} and {@code hflip}. */
@@ -253,14 +246,6 @@ public final class TlAlignJob {
             .map(TlAlignJob::doubles)
             .orElse(TrainCrop.DEFAULT_RATIO),
         conf.get(TlAlignOptions.HFLIP));
-  }
-
-  private static float[] floats(List<Double> values) {
-    float[] out = new float[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i).floatValue();
-    }
-    return out;
   }
 
   private static double[] doubles(List<Double> values) {

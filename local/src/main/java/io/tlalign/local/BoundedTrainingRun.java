@@ -62,17 +62,14 @@ public final class BoundedTrainingRun {
     onStart.accept(client);
     int batch = conf.get(TlAlignOptions.BATCH_SIZE);
     MetricsMonitor monitor =
-        new MetricsMonitor(kafka, conf.get(TlAlignOptions.METRICS_TOPIC), batch, listener);
-    Thread thread = new Thread(monitor, "tlalign-metrics-monitor");
-    thread.setDaemon(true);
-    thread.start();
+        MetricsMonitor.follow(
+            kafka, conf.get(TlAlignOptions.METRICS_TOPIC), batch, listener, false);
     Duration wall;
     try {
       client.getJobExecutionResult().get();
       wall = Duration.ofNanos(System.nanoTime() - t0);
     } finally {
-      monitor.stopAfterStep(conf.get(TlAlignOptions.TOTAL_STEPS), Duration.ofSeconds(15));
-      thread.join(30_000);
+      monitor.finish(conf.get(TlAlignOptions.TOTAL_STEPS), Duration.ofSeconds(15));
     }
     if (monitor.failure() != null) {
       throw new IllegalStateException("reading the metrics topic failed", monitor.failure());

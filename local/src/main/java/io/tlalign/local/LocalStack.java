@@ -34,13 +34,18 @@ public final class LocalStack implements AutoCloseable {
     this.hook = new Thread(this::stopAll, "tlalign-local-cleanup");
   }
 
-  /** Creates the temp folder and starts the broker in it. */
-  public static LocalStack start(String name, PrintStream log) throws IOException {
+  /**
+   * Creates the temp folder and starts the broker in it.
+   *
+   * @param brokerLogs where the broker writes its log, kept after the run
+   */
+  public static LocalStack start(String name, PrintStream log, Path brokerLogs) throws IOException {
     LocalStack s = new LocalStack(Files.createTempDirectory("tlalign-" + name + "-"));
     Runtime.getRuntime().addShutdownHook(s.hook);
     try {
       log.println(name + ": starting a local Kafka broker in " + s.work);
-      LocalKafkaBroker b = LocalKafkaBroker.builder().dataDir(s.work.resolve("kafka")).start();
+      LocalKafkaBroker b =
+          LocalKafkaBroker.builder().dataDir(s.work.resolve("kafka")).logDir(brokerLogs).start();
       s.broker.set(b);
       log.println(name + ": broker at " + b.bootstrapServers() + " (pid " + b.pid() + ")");
       return s;
@@ -67,6 +72,18 @@ public final class LocalStack implements AutoCloseable {
   public ReplaySummary replay(
       ImageDataset dataset, String topic, int epochs, long shuffleSeed, long limit)
       throws Exception {
+    return replay(dataset, topic, epochs, shuffleSeed, limit, ProgressListener.NONE);
+  }
+
+  /** As {@link #replay(ImageDataset, String, int, long, long)}, told of every skipped image. */
+  public ReplaySummary replay(
+      ImageDataset dataset,
+      String topic,
+      int epochs,
+      long shuffleSeed,
+      long limit,
+      ProgressListener listener)
+      throws Exception {
     ReplaySpec.Builder spec =
         ReplaySpec.builder()
             .setDataset(dataset)
@@ -76,15 +93,21 @@ public final class LocalStack implements AutoCloseable {
     if (limit > 0) {
       spec.optLimit(limit);
     }
-    return DatasetReplayer.replay(spec.build(), bootstrapServers(), ProgressListener.NONE);
+    return DatasetReplayer.replay(spec.build(), bootstrapServers(), listener);
   }
 
   /** Replays {@code dataset} once in file order. */
   public ReplaySummary replayInOrder(ImageDataset dataset, String topic) throws Exception {
+    return replayInOrder(dataset, topic, ProgressListener.NONE);
+  }
+
+  /** As {@link #replayInOrder(ImageDataset, String)}, told of every skipped image. */
+  public ReplaySummary replayInOrder(ImageDataset dataset, String topic, ProgressListener listener)
+      throws Exception {
     return DatasetReplayer.replay(
         ReplaySpec.builder().setDataset(dataset).setTopic(topic).build(),
         bootstrapServers(),
-        ProgressListener.NONE);
+        listener);
   }
 
   /** The job to cancel if the stack is closed while it runs. */

@@ -13,6 +13,7 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Follows a running job's metrics topic: keeps its training metrics in step order (a replay after a
  * restore is skipped) and tells a listener about each one with the recent and mean training rates.
+ * {@link #follow} runs it on a thread of its own; {@link #finish} ends it.
  */
 public final class MetricsMonitor implements Runnable {
 
@@ -30,16 +31,59 @@ public final class MetricsMonitor implements Runnable {
   private volatile long stopAfter = Long.MAX_VALUE;
   private volatile long stopDeadline = Long.MAX_VALUE;
   private volatile Exception failure;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private Thread thread;
 
-  public MetricsMonitor(KafkaClients kafka, String topic, int batch, Listener listener) {
+  private MetricsMonitor(KafkaClients kafka, String topic, int batch, Listener listener) {
     this.kafka = kafka;
     this.topic = topic;
     this.batch = batch;
     this.listener = listener;
   }
 
+  /**
+   * Follows {@code topic} on a daemon thread.
+   *
+   * @param fromNow read only what is written from now on (a topic that earlier runs wrote to); else
+   *     the whole topic
+   */
+  public static MetricsMonitor follow(
+      KafkaClients kafka, String topic, int batch, Listener listener, boolean fromNow) {
+    MetricsMonitor monitor = new MetricsMonitor(kafka, topic, batch, listener);
+    KafkaConsumer<byte[], byte[]> c = TopicReader.consumer(kafka);
+    try {
+      List<TopicPartition> parts = TopicReader.partitions(c, topic);
+      c.assign(parts);
+      if (fromNow) {
+        c.seekToEnd(parts);
+        parts.forEach(c::position); // resolved now, before the job writes
+      } else {
+        c.seekToBeginning(parts);
+      }
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    monitor.consumer = c;
+    monitor.thread = new Thread(monitor, "tlalign-metrics-monitor");
+    monitor.thread.setDaemon(true);
+    monitor.thread.start();
+    return monitor;
+  }
+
+  /**
+   * Ends a monitor that {@link #follow} started: once it has read the metric of {@code lastStep},
+   * or after {@code grace}.
+   */
+  public void finish(long lastStep, Duration grace) throws InterruptedException {
+    stopAfterStep(lastStep, grace);
+    if (thread != null) {
+      thread.join(grace.toMillis() + 15_000);
+    }
+  }
+
   /** Stops once a metric of {@code step} has been read, or after {@code grace}. */
-  public void stopAfterStep(long step, Duration grace) {
+  private void stopAfterStep(long step, Duration grace) {
     stopDeadline = System.nanoTime() + grace.toNanos();
     stopAfter = step;
   }
@@ -79,10 +123,7 @@ public final class MetricsMonitor implements Runnable {
   @Override
   public void run() {
     AvroRecordCodec<TrainingMetric> codec = AvroRecordCodec.forTrainingMetric();
-    try (KafkaConsumer<byte[], byte[]> c = TopicReader.consumer(kafka)) {
-      List<TopicPartition> parts = TopicReader.partitions(c, topic);
-      c.assign(parts);
-      c.seekToBeginning(parts);
+    try (KafkaConsumer<byte[], byte[]> c = consumer) {
       long lastStep = 0;
       while (lastStep < stopAfter && System.nanoTime() < stopDeadline) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(250))) {

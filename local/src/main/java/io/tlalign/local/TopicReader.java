@@ -47,6 +47,36 @@ public final class TopicReader {
     return out;
   }
 
+  /** The committed end of each partition of {@code topic} now: where a later count starts. */
+  public static Map<TopicPartition, Long> endOffsets(KafkaClients kafka, String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka)) {
+      return Map.copyOf(c.endOffsets(partitions(c, topic)));
+    }
+  }
+
+  /**
+   * The committed records of {@code topic} from {@code from} (as {@link #endOffsets} gave it) to
+   * the end now. Counted by reading them: transaction markers take offsets too, so a difference of
+   * offsets would overcount.
+   */
+  public static long countSince(KafkaClients kafka, String topic, Map<TopicPartition, Long> from) {
+    long count = 0;
+    try (KafkaConsumer<byte[], byte[]> c = consumer(kafka)) {
+      List<TopicPartition> parts = partitions(c, topic);
+      c.assign(parts);
+      for (TopicPartition tp : parts) {
+        c.seek(tp, from.getOrDefault(tp, 0L));
+      }
+      var end = c.endOffsets(parts);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline
+          && parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        count += c.poll(Duration.ofMillis(200)).count();
+      }
+    }
+    return count;
+  }
+
   /** A byte-array consumer that commits nothing and reads committed records only. */
   public static KafkaConsumer<byte[], byte[]> consumer(KafkaClients kafka) {
     Properties p =

@@ -9,6 +9,7 @@ import io.tlalign.alignment.TokenLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * Reads a test-vector file strictly: every field present, of the right type and shape, so that a
@@ -42,6 +43,15 @@ public final class TestVectorReader {
     return parse(new Fields(root, ""));
   }
 
+  /** What {@code make} builds; its IllegalArgumentException is the vector's fault, same message. */
+  private static <T> T valid(Supplier<T> make) throws MalformedTestVectorException {
+    try {
+      return make.get();
+    } catch (IllegalArgumentException e) {
+      throw new MalformedTestVectorException(e.getMessage());
+    }
+  }
+
   private static TestVector parse(Fields f) throws MalformedTestVectorException {
     String format = f.text("format");
     if (!TestVector.FORMAT.equals(format)) {
@@ -52,21 +62,12 @@ public final class TestVectorReader {
     int w = f.positiveInt("image_width");
     int p = f.positiveInt("patch_size");
     boolean cls = f.bool("has_cls_token");
-    TokenLayout layout;
-    try {
-      layout = new TokenLayout(h, w, p, cls);
-    } catch (IllegalArgumentException e) {
-      throw new MalformedTestVectorException(e.getMessage());
-    }
+    TokenLayout layout = valid(() -> new TokenLayout(h, w, p, cls));
     f.expectInt("grid_height", layout.gridHeight());
     f.expectInt("grid_width", layout.gridWidth());
     int n = f.expectInt("num_tokens", layout.numTokens());
-    Pooling pooling;
-    try {
-      pooling = Pooling.parse(f.text("pooling"));
-    } catch (IllegalArgumentException e) {
-      throw new MalformedTestVectorException(e.getMessage());
-    }
+    String poolingName = f.text("pooling");
+    Pooling pooling = valid(() -> Pooling.parse(poolingName));
     int b = f.positiveInt("batch_size");
     int heads = f.positiveInt("num_heads");
     int layers = f.positiveInt("num_layers");

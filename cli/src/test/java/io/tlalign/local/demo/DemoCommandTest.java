@@ -2,27 +2,16 @@ package io.tlalign.local.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.tlalign.cli.CommandLineTest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Bad arguments of {@code tlalign demo}: exit 2 and a message naming the value and the fix. */
-class DemoCommandTest {
+class DemoCommandTest extends CommandLineTest {
 
   @TempDir Path dir;
-
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err, true));
-    cl.setOut(new PrintWriter(new StringWriter(), true));
-    return cl.execute(args);
-  }
 
   @Test
   void zeroStepsExitsTwoNamingTheValue() {
@@ -44,6 +33,28 @@ class DemoCommandTest {
   }
 
   @Test
+  void aDataFolderOfNeitherLayoutExitsTwoNamingTheAcceptedLayouts() throws Exception {
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Files.writeString(other.resolve("train.csv"), "label,pixels\n");
+    Files.createDirectories(other.resolve("docs"));
+    Files.writeString(other.resolve("docs").resolve("readme.txt"), "no images here");
+
+    assertThat(run("demo", "--data", other.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--data " + other + " holds neither layout the demo reads")
+        .contains("train-images-idx3-ubyte.gz")
+        .contains(other + "/<class-name>/*.png|jpg|jpeg");
+  }
+
+  @Test
+  void anUnknownModelExitsTwoListingThePresets() {
+    assertThat(run("demo", "--model", "vit-huge")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--model \"vit-huge\" is not a preset")
+        .contains("vit-tiny-fm, deit-tiny, deit-small, deit-base");
+  }
+
+  @Test
   void aBadLearningRateOrBatchExitsTwoNamingTheValue() {
     assertThat(run("demo", "--lr", "-0.5")).isEqualTo(2);
     assertThat(err.toString()).contains("--lr must be in (0, 1], got -0.5").contains("try --lr");
@@ -56,10 +67,7 @@ class DemoCommandTest {
 
   @Test
   void helpNamesTheLastLine() {
-    StringWriter out = new StringWriter();
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    assertThat(cl.execute("demo", "--help")).isZero();
+    assertThat(run("demo", "--help")).isZero();
     assertThat(out.toString()).contains("demo: test_accuracy=A");
   }
 }

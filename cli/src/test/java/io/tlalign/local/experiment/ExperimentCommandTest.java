@@ -2,23 +2,11 @@ package io.tlalign.local.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.tlalign.cli.CommandLineTest;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** Bad arguments of {@code tlalign experiment}: exit 2 and a message naming the value and fix. */
-class ExperimentCommandTest {
-
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err, true));
-    cl.setOut(new PrintWriter(new StringWriter(), true));
-    return cl.execute(args);
-  }
+class ExperimentCommandTest extends CommandLineTest {
 
   @Test
   void zeroSeedsExitsTwoNamingTheValue() {
@@ -46,10 +34,7 @@ class ExperimentCommandTest {
 
   @Test
   void helpNamesTheLastLine() {
-    StringWriter out = new StringWriter();
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    assertThat(cl.execute("experiment", "--help")).isZero();
+    assertThat(run("experiment", "--help")).isZero();
     assertThat(out.toString()).contains("experiment: none=A±s cutmix=B±s tlalign=C±s");
   }
 }

@@ -7,10 +7,6 @@ import io.tlalign.datasets.ImageDataset;
 import io.tlalign.datasets.Split;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
@@ -21,15 +17,6 @@ import org.apache.flink.types.Row;
  * a table (id, features, label) for the tests.
  */
 final class FashionMnistTables {
-
-  static final RowTypeInfo TYPE =
-      new RowTypeInfo(
-          new TypeInformation<?>[] {
-            BasicTypeInfo.STRING_TYPE_INFO,
-            PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
-            BasicTypeInfo.INT_TYPE_INFO
-          },
-          new String[] {"id", "features", "label"});
 
   private FashionMnistTables() {}
 
@@ -44,6 +31,6 @@ final class FashionMnistTables {
   }
 
   static Table table(StreamTableEnvironment tEnv, StreamExecutionEnvironment env, List<Row> rows) {
-    return tEnv.fromDataStream(env.fromData(rows, TYPE));
+    return tEnv.fromDataStream(env.fromData(rows, ImageRows.TYPE));
   }
 }

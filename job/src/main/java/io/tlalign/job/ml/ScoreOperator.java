@@ -1,10 +1,11 @@
 package io.tlalign.job.ml;
 
+import io.tlalign.model.data.EncodedImages;
+import io.tlalign.model.data.U8Image;
 import io.tlalign.model.servable.ImagePixels;
 import io.tlalign.model.servable.Scores;
 import io.tlalign.model.servable.VitScorer;
 import io.tlalign.model.state.TrainingStateFormat;
-import io.tlalign.model.vit.VitConfig;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.ml.linalg.DenseVector;
@@ -16,7 +17,8 @@ import org.apache.flink.types.Row;
 
 /**
  * {@link TlAlignVitModel#transform}'s operator: scores rows with the servable's core ({@link
- * VitScorer}) in groups of {@code batchSize} and appends the prediction, probability and raw
+ * VitScorer}) in groups of {@code batchSize}, each image through the evaluation transform and
+ * normalisation of the model's data config, and appends the prediction, probability and raw
  * prediction. A group is scored when it is full and at the end of the input, so on an unbounded
  * input set {@code batchSize} to 1 for a score per row as it arrives.
  */
@@ -67,23 +69,21 @@ final class ScoreOperator extends AbstractStreamOperator<Row>
     if (pending.isEmpty()) {
       return;
     }
-    VitConfig c = scorer.config();
-    int per = c.pixelsPerImage();
-    float[] pixels = new float[pending.size() * per];
-    for (int i = 0; i < pending.size(); i++) {
-      Object value = pending.get(i).getField(featuresIndex);
-      if (!(value instanceof byte[] raw)) {
+    List<U8Image> images = new ArrayList<>(pending.size());
+    for (Row row : pending) {
+      Object value = row.getField(featuresIndex);
+      if (!(value instanceof byte[] bytes)) {
         throw new IllegalArgumentException(
             "column "
                 + featuresCol
                 + " holds "
                 + (value == null ? "null" : value.getClass().getSimpleName())
-                + "; expected BYTES (raw unsigned pixels, row-major, channel-last)");
+                + "; expected BYTES (raw unsigned pixels, row-major, channel-last, or PNG or JPEG"
+                + " bytes)");
       }
-      ImagePixels.toChannelFirst(
-          raw, c.imageHeight(), c.imageWidth(), c.channels(), pixels, i * per);
+      images.add(ImagePixels.fromColumn(bytes, scorer.data(), EncodedImages.DEFAULT_MAX_PIXELS));
     }
-    Scores scores = scorer.score(pixels, pending.size(), batchSize);
+    Scores scores = scorer.scoreImages(images, batchSize);
     for (int i = 0; i < pending.size(); i++) {
       Row in = pending.get(i);
       Row out = Row.withPositions(in.getArity() + 3);

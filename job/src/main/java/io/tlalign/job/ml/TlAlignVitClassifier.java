@@ -11,10 +11,12 @@ import io.tlalign.job.records.TrainingImage;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -82,6 +84,9 @@ public class TlAlignVitClassifier
     int label = column(columns, getLabelCol(), LABEL_COL);
     int id = getIdCol() == null ? -1 : column(columns, getIdCol(), ID_COL);
 
+    // Settings and init-from weights are checked before any job runs (the schedule's length, set
+    // from the row count below, changes neither).
+    TrainerSettings.from(options(Long.MAX_VALUE)).loadInitialWeights();
     long rows = countRows(tEnv, input);
     if (rows == 0) {
       throw new IllegalArgumentException("the training table is empty; fit needs labeled images");
@@ -101,8 +106,9 @@ public class TlAlignVitClassifier
               + getEpochs()
               + " epochs); lower warmupSteps or raise epochs");
     }
-    TrainerSettings settings = TrainerSettings.from(options(steps));
-    settings.trainingConfig(); // every other setting checked here, before a job starts
+    Configuration conf = options(steps);
+    TrainerSettings settings = TrainerSettings.from(conf);
+    settings.trainingConfig(); // every other setting checked here, before the training job
     VitConfig model = settings.model();
 
     DataStream<KafkaRecord> records =
@@ -124,18 +130,16 @@ public class TlAlignVitClassifier
     records = records.map(new SequenceAssigner()).setParallelism(1).name("sequence");
 
     SingleOutputStreamOperator<TrainingImage> images =
-        records
-            .process(
-                TlAlignJob.decodeAndValidate(
-                    settings, TlAlignOptions.MAX_IMAGE_PIXELS.defaultValue()))
-            .name("decode");
+        records.process(TlAlignJob.trainingDecode(settings, conf)).name("decode");
     images
         .getSideOutput(DecodeAndValidate.DEAD_LETTERS)
         .map(new RefuseBadRows())
         .name("refuse-bad-rows")
         .sinkTo(new DiscardingSink<>());
     DataStream<TrainingImage> augmented =
-        getAugment() ? images.map(new AugmentFunction(settings.seed(), 2)).name("augment") : images;
+        getAugment()
+            ? images.map(new AugmentFunction(settings.seed(), 2, settings.data())).name("augment")
+            : images;
     DataStream<byte[]> state =
         augmented
             .transform(
@@ -180,6 +184,30 @@ public class TlAlignVitClassifier
     conf.set(TlAlignOptions.TOTAL_STEPS, totalSteps);
     conf.set(TlAlignOptions.SEED, getSeed());
     conf.set(TlAlignOptions.AUGMENT, getAugment());
+    if (getInitFrom() != null) {
+      conf.set(TlAlignOptions.INIT_FROM, getInitFrom());
+    }
+    if (getScale() != null) {
+      conf.set(TlAlignOptions.SCALE, List.of(getScale()));
+    }
+    if (getRatio() != null) {
+      conf.set(TlAlignOptions.RATIO, List.of(getRatio()));
+    }
+    conf.set(TlAlignOptions.HFLIP, getHflip());
+    if (getCropPct() != null) {
+      conf.set(TlAlignOptions.CROP_PCT, getCropPct());
+    }
+    if (getInterpolation() != null) {
+      conf.set(
+          TlAlignOptions.INTERPOLATION,
+          DataConfig.Interpolation.valueOf(getInterpolation().trim().toUpperCase(Locale.ROOT)));
+    }
+    if (getMean() != null) {
+      conf.set(TlAlignOptions.MEAN, List.of(getMean()));
+    }
+    if (getStd() != null) {
+      conf.set(TlAlignOptions.STD, List.of(getStd()));
+    }
     return conf;
   }
 

@@ -20,7 +20,19 @@ import org.apache.flink.ml.param.StringParam;
  * own params (batch size, classes) keep theirs in the model module, checked equal by a test.
  */
 public interface TlAlignVitClassifierParams<T>
-    extends TlAlignVitModelParams<T>, HasLabelCol<T>, HasIdCol<T> {
+    extends TlAlignVitModelParams<T>, HasLabelCol<T>, HasIdCol<T>, HasImageTransformParams<T> {
+
+  Param<String> INIT_FROM =
+      new StringParam(
+          "initFrom",
+          "Local path of weights to start from, as the job's tlalign.init-from: safetensors with"
+              + " timm or Hugging Face ViT names, an exported folder, or a model file (.tlas)."
+              + " Loaded strictly and adapted as timm does; optimizer moments zero, step 0. Null:"
+              + " seeded random initialisation.",
+          TlAlignOptions.INIT_FROM.hasDefaultValue()
+              ? TlAlignOptions.INIT_FROM.defaultValue()
+              : null,
+          ParamRule.of(v -> !v.isBlank(), "null or the path of a weights file", true));
 
   Param<String> PRESET =
       new StringParam(
@@ -85,6 +97,14 @@ public interface TlAlignVitClassifierParams<T>
           "Random shift and horizontal flip, seeded per image, as in the streaming job.",
           TlAlignOptions.AUGMENT.defaultValue(),
           ParamRule.notNull());
+
+  default String getInitFrom() {
+    return get(INIT_FROM);
+  }
+
+  default T setInitFrom(String value) {
+    return set(INIT_FROM, value);
+  }
 
   default String getPreset() {
     return get(PRESET);

@@ -1,5 +1,6 @@
 package io.tlalign.job.operators;
 
+import io.tlalign.model.vit.DataConfig;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.simple.RandomSource;
 
@@ -7,16 +8,27 @@ import org.apache.commons.rng.simple.RandomSource;
  * Light augmentation for small images: a random shift of up to {@code maxShift} pixels (the image
  * is padded with its background value and cropped back, like timm's random crop with padding) and a
  * horizontal flip with probability 1/2. Every draw is seeded from the job seed and the record id,
- * so a replayed record is augmented exactly as before.
+ * so a replayed record is augmented exactly as before. The background is black as the data config
+ * normalises it.
  */
 public final class ImageAugmenter {
 
   private final long jobSeed;
   private final int maxShift;
+  private final DataConfig data;
 
+  /** With vit-tiny-fm's normalisation of black, {@code (0 / 255 - 0.5) / 0.5}, in every channel. */
   public ImageAugmenter(long jobSeed, int maxShift) {
+    this(jobSeed, maxShift, null);
+  }
+
+  /**
+   * @param data normalises the black background per channel; null: vit-tiny-fm's
+   */
+  public ImageAugmenter(long jobSeed, int maxShift, DataConfig data) {
     this.jobSeed = jobSeed;
     this.maxShift = maxShift;
+    this.data = data;
   }
 
   /** Returns a new {@code [C, H, W]} array; {@code pixels} is not modified. */
@@ -25,9 +37,9 @@ public final class ImageAugmenter {
     int dy = rng.nextInt(2 * maxShift + 1) - maxShift;
     int dx = rng.nextInt(2 * maxShift + 1) - maxShift;
     boolean flip = rng.nextBoolean();
-    float background = ImageValidator.normalise(0);
     float[] out = new float[pixels.length];
     for (int ch = 0; ch < c; ch++) {
+      float background = data == null ? ImageValidator.normalise(0) : data.normalise(0, ch);
       int base = ch * h * w;
       for (int y = 0; y < h; y++) {
         int sy = y - dy;

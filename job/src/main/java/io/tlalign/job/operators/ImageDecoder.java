@@ -1,15 +1,12 @@
 package io.tlalign.job.operators;
 
+import io.tlalign.model.data.EncodedImages;
+import io.tlalign.model.data.ImageHeader;
 import io.tlalign.model.data.U8Image;
 import io.tlalign.schemas.ImageEncoding;
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
-import java.awt.image.IndexColorModel;
-import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -20,48 +17,47 @@ import javax.imageio.stream.ImageInputStream;
  * RGBA, 16-bit RGB) becomes RGB; alpha is dropped. The size is read from the header and checked
  * before a single pixel is decoded, so a small file cannot expand into a huge image.
  */
-final class ImageDecoder {
+public final class ImageDecoder {
 
   private ImageDecoder() {}
 
   /**
    * @param h, w the size the record declares; the header must agree
    */
-  static U8Image decode(byte[] bytes, ImageEncoding enc, int h, int w, long maxPixels)
+  public static U8Image decode(byte[] bytes, ImageEncoding enc, int h, int w, long maxPixels)
       throws Rejection {
     RejectReason undecodable =
         enc == ImageEncoding.PNG ? RejectReason.UNDECODABLE_PNG : RejectReason.UNDECODABLE_JPEG;
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-      if (readers == null || !readers.hasNext()) {
-        throw new Rejection(undecodable, "not a readable " + enc + " image");
-      }
-      ImageReader reader = readers.next();
+      ImageReader reader;
       try {
-        String format = reader.getFormatName();
-        if (!format.equalsIgnoreCase(enc == ImageEncoding.PNG ? "png" : "jpeg")) {
-          throw new Rejection(
-              undecodable, "the record says " + enc + " but the bytes are " + format);
-        }
+        reader = ImageHeader.readerFor(in);
+      } catch (ImageHeader.NotPngOrJpegException e) {
+        throw new Rejection(
+            undecodable, "the record says " + enc + " but the bytes are " + e.getMessage());
+      }
+      try {
         reader.setInput(in, true, true);
-        int fileW = reader.getWidth(0);
-        int fileH = reader.getHeight(0);
-        if ((long) fileW * fileH > maxPixels) {
+        ImageHeader header = ImageHeader.of(reader);
+        if (header.encoding() != enc) {
           throw new Rejection(
-              RejectReason.OVERSIZED_IMAGE,
-              enc
-                  + " header says "
-                  + fileH
-                  + "x"
-                  + fileW
-                  + ", more than the "
-                  + maxPixels
-                  + " pixels allowed");
+              undecodable, "the record says " + enc + " but the bytes are " + header.encoding());
         }
-        if (fileH != h || fileW != w) {
+        if (header.exceeds(maxPixels)) {
+          throw new Rejection(RejectReason.OVERSIZED_IMAGE, header.oversizedMessage(maxPixels));
+        }
+        if (header.height() != h || header.width() != w) {
           throw new Rejection(
               RejectReason.PIXEL_SIZE_MISMATCH,
-              enc + " holds " + fileH + "x" + fileW + " but the record says " + h + "x" + w);
+              enc
+                  + " holds "
+                  + header.height()
+                  + "x"
+                  + header.width()
+                  + " but the record says "
+                  + h
+                  + "x"
+                  + w);
         }
         return toU8(reader.read(0));
       } finally {
@@ -72,36 +68,8 @@ final class ImageDecoder {
     }
   }
 
-  /** Grey images keep one channel (the raw sample, so no colour-space gamma); the rest go RGB. */
+  /** See {@link EncodedImages#toU8}. */
   static U8Image toU8(BufferedImage image) {
-    int h = image.getHeight();
-    int w = image.getWidth();
-    ColorModel cm = image.getColorModel();
-    Raster raster = image.getRaster();
-    boolean grey =
-        !(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
-    if (grey) {
-      int bits = cm.getComponentSize(0);
-      long max = (1L << bits) - 1;
-      byte[] out = new byte[h * w];
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          long s = raster.getSample(x, y, 0);
-          out[y * w + x] = (byte) (bits == 8 ? s : (s * 255 + max / 2) / max);
-        }
-      }
-      return new U8Image(h, w, 1, out);
-    }
-    byte[] out = new byte[h * w * 3];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int rgb = image.getRGB(x, y);
-        int i = (y * w + x) * 3;
-        out[i] = (byte) (rgb >> 16);
-        out[i + 1] = (byte) (rgb >> 8);
-        out[i + 2] = (byte) rgb;
-      }
-    }
-    return new U8Image(h, w, 3, out);
+    return EncodedImages.toU8(image);
   }
 }

@@ -26,6 +26,9 @@ import org.apache.commons.rng.simple.RandomSource;
  */
 public final class ImageValidator {
 
+  private static final DataConfig VIT_TINY_FM_DATA =
+      io.tlalign.model.vit.VitPresets.dataConfig(io.tlalign.model.vit.VitPresets.VIT_TINY_FM);
+
   private final AvroRecordCodec<LabeledImage> codec = AvroRecordCodec.forLabeledImage();
   private final int numClasses;
   private final DataConfig data;
@@ -70,6 +73,14 @@ public final class ImageValidator {
     } catch (RecordDecodeException e) {
       throw new Rejection(e.reason().name(), e.getMessage());
     }
+    return validate(img, r.seq);
+  }
+
+  /**
+   * Checks, decodes and transforms one decoded record; {@code position} seeds the training crop as
+   * the record's sequence number does in the job.
+   */
+  public TrainingImage validate(LabeledImage img, long position) throws Rejection {
     if (img.getLabel() < 0) {
       throw new Rejection(RejectReason.LABEL_NEGATIVE, "label " + img.getLabel() + " is negative");
     }
@@ -96,11 +107,17 @@ public final class ImageValidator {
         img.getEncoding() == ImageEncoding.RAW_U8
             ? fromRaw(bytes, h, w, c)
             : ImageDecoder.decode(bytes, img.getEncoding(), h, w, maxPixels);
-    U8Image input = transform(decoded, img.getId(), r.seq);
+    U8Image input = transform(decoded, img.getId(), position);
     float[] pixels = new float[data.channels() * data.height() * data.width()];
     ImageTransforms.normalise(input, data, pixels, 0);
     return TrainingImage.of(
-        r.seq, img.getId(), img.getLabel(), data.channels(), data.height(), data.width(), pixels);
+        position,
+        img.getId(),
+        img.getLabel(),
+        data.channels(),
+        data.height(),
+        data.width(),
+        pixels);
   }
 
   /** The evaluation transform, or the training crop seeded by the record as in ImageAugmenter. */
@@ -132,7 +149,7 @@ public final class ImageValidator {
 
   /** The pixel value 0..255 as vit-tiny-fm sees it, {@code (v / 255 - 0.5) / 0.5}. */
   static float normalise(int v) {
-    return io.tlalign.model.servable.ImagePixels.normalise(v);
+    return VIT_TINY_FM_DATA.normalise(v, 0);
   }
 
   private static byte[] toArray(ByteBuffer b) {

@@ -3,6 +3,7 @@ package io.tlalign.job.publish;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.train.ModelPublication;
 import io.tlalign.model.state.TrainingState;
+import io.tlalign.model.weights.WeightsExport;
 import io.tlalign.schemas.ModelRef;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import org.apache.flink.core.fs.Path;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -105,8 +105,7 @@ public final class ModelPublisher implements ModelPublication {
 
   private static void delete(ModelRef ref) {
     try {
-      Path p = new Path(ref.getUri());
-      p.getFileSystem().delete(p, false);
+      ModelStore.delete(ref);
     } catch (IOException e) {
       LOG.warn("could not delete unpublished model {}: {}", ref.getUri(), e.toString());
     }
@@ -117,8 +116,13 @@ public final class ModelPublisher implements ModelPublication {
     producer.close();
   }
 
-  /** Creates the publisher on the task manager, from settings that travel with the job. */
-  public record Factory(String modelStoreUri, KafkaClients kafka, String topic)
+  /**
+   * Creates the publisher on the task manager, from settings that travel with the job.
+   *
+   * @param export the names of the standard export written next to each model; null: none
+   */
+  public record Factory(
+      String modelStoreUri, KafkaClients kafka, String topic, WeightsExport.Names export)
       implements Serializable {
 
     public ModelPublisher create() {
@@ -129,7 +133,7 @@ public final class ModelPublisher implements ModelPublication {
                   ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                   ProducerConfig.CLIENT_ID_CONFIG, "tlalign-model-publisher"));
       return new ModelPublisher(
-          new ModelStore(modelStoreUri),
+          new ModelStore(modelStoreUri, export),
           new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()),
           topic);
     }

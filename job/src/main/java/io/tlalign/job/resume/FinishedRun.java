@@ -1,7 +1,6 @@
 package io.tlalign.job.resume;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -23,15 +22,13 @@ public record FinishedRun(long step, String finalModel) {
 
   public static Optional<FinishedRun> readFrom(Path root) {
     Path file = root.resolve(FILE);
-    if (!Files.isRegularFile(file)) {
-      return Optional.empty();
-    }
-    Properties p = new Properties();
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      p.load(in);
-      return Optional.of(
-          new FinishedRun(
-              Long.parseLong(p.getProperty("step", "-1")), p.getProperty("final-model", "")));
+    try {
+      return PropertiesFile.read(file)
+          .map(
+              p ->
+                  new FinishedRun(
+                      Long.parseLong(p.getProperty("step", "-1")),
+                      p.getProperty("final-model", "")));
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException(
           file + " is unreadable (" + e.getMessage() + "); delete it or rerun with --fresh", e);

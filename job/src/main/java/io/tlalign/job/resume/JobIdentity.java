@@ -2,7 +2,6 @@ package io.tlalign.job.resume;
 
 import io.tlalign.job.settings.TlAlignOptions;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -52,20 +51,20 @@ public final class JobIdentity {
   /** The identity written in {@code root}, if any. */
   public static Optional<JobIdentity> readFrom(Path root) {
     Path file = root.resolve(FILE);
-    if (!Files.isRegularFile(file)) {
-      return Optional.empty();
-    }
-    Properties p = new Properties();
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      p.load(in);
+    Optional<Properties> read;
+    try {
+      read = PropertiesFile.read(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
-    Map<String, String> values = new LinkedHashMap<>();
-    for (ConfigOption<?> key : KEYS) {
-      values.put(key.key(), p.getProperty(key.key(), String.valueOf(key.defaultValue())));
-    }
-    return Optional.of(new JobIdentity(values));
+    return read.map(
+        p -> {
+          Map<String, String> values = new LinkedHashMap<>();
+          for (ConfigOption<?> key : KEYS) {
+            values.put(key.key(), p.getProperty(key.key(), String.valueOf(key.defaultValue())));
+          }
+          return new JobIdentity(values);
+        });
   }
 
   public void writeTo(Path root) {

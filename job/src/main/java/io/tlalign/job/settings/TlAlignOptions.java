@@ -4,6 +4,7 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.vit.DataConfig;
+import io.tlalign.model.weights.WeightsExport;
 import io.tlalign.schemas.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -284,10 +285,21 @@ public final class TlAlignOptions {
               "URI of a folder (any Flink FileSystem) for published models; unset = no"
                   + " publishing.");
 
+  public static final ConfigOption<WeightsExport.Names> EXPORT_NAMES =
+      key("tlalign.export.names")
+          .enumType(WeightsExport.Names.class)
+          .noDefaultValue()
+          .withDescription(
+              "Also write each published model as a standard model folder next to its model file:"
+                  + " <model file without .tlas>/model.safetensors and config.json, with timm"
+                  + " (timm) or Hugging Face (hf; plus preprocessor_config.json) names, as"
+                  + " ./tlalign export writes them; the configs carry the data config the run"
+                  + " trained with. Unset: no export.");
+
   public static final ConfigOption<Integer> MAX_IMAGE_PIXELS =
       key("tlalign.max-image-pixels")
           .intType()
-          .defaultValue(4096 * 4096)
+          .defaultValue(io.tlalign.model.data.EncodedImages.DEFAULT_MAX_PIXELS)
           .withDescription("Images with more pixels are dead-lettered as OVERSIZED_IMAGE.");
 
   public static final ConfigOption<Integer> EVAL_MAX_IMAGES =

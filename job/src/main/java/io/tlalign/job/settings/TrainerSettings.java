@@ -9,6 +9,7 @@ import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
 import io.tlalign.model.vit.VitPresets;
 import io.tlalign.model.weights.IncompatibleWeightsException;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import org.apache.flink.configuration.ReadableConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +40,8 @@ public record TrainerSettings(
     int intraOpThreads,
     boolean ledger,
     int metricsEvery,
-    String initFrom)
+    String initFrom,
+    DataConfig data)
     implements Serializable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainerSettings.class);
@@ -55,7 +59,46 @@ public record TrainerSettings(
         c.get(TlAlignOptions.INTRA_OP_THREADS),
         c.get(TlAlignOptions.LEDGER),
         c.get(TlAlignOptions.METRICS_EVERY),
-        c.getOptional(TlAlignOptions.INIT_FROM).filter(s -> !s.isBlank()).orElse(null));
+        c.getOptional(TlAlignOptions.INIT_FROM).filter(s -> !s.isBlank()).orElse(null),
+        dataConfig(VitPresets.byName(c.get(TlAlignOptions.MODEL)), c));
+  }
+
+  /**
+   * The preset's data config with the options that override it ({@code tlalign.mean}, {@code std},
+   * {@code crop-pct}, {@code interpolation}; {@code tlalign.scale} turns RandomResizedCrop on), as
+   * timm's {@code resolve_data_config}.
+   */
+  public static DataConfig dataConfig(VitConfig model, ReadableConfig conf) {
+    DataConfig d = VitPresets.dataConfig(model);
+    Optional<List<Double>> mean = conf.getOptional(TlAlignOptions.MEAN);
+    if (mean.isPresent()) {
+      d = d.withMean(floats(mean.get()));
+    }
+    Optional<List<Double>> std = conf.getOptional(TlAlignOptions.STD);
+    if (std.isPresent()) {
+      d = d.withStd(floats(std.get()));
+    }
+    Optional<Double> cropPct = conf.getOptional(TlAlignOptions.CROP_PCT);
+    if (cropPct.isPresent()) {
+      d = d.withCropPct(cropPct.get());
+    }
+    Optional<DataConfig.Interpolation> interpolation =
+        conf.getOptional(TlAlignOptions.INTERPOLATION);
+    if (interpolation.isPresent()) {
+      d = d.withInterpolation(interpolation.get());
+    }
+    if (conf.getOptional(TlAlignOptions.SCALE).isPresent()) {
+      d = d.withRandomResizedCrop(true);
+    }
+    return d;
+  }
+
+  private static float[] floats(List<Double> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).floatValue();
+    }
+    return out;
   }
 
   public VitConfig model() {
@@ -67,7 +110,7 @@ public record TrainerSettings(
         AdamWConfig.defaults()
             .withPeakLearningRate(learningRate)
             .withSchedule(warmupSteps, totalSteps);
-    return new TrainingConfig(model(), seed, opt, targetMode, labelSmoothing);
+    return new TrainingConfig(model(), seed, opt, targetMode, labelSmoothing, data);
   }
 
   /** These settings starting from the weights at {@code path} (null: seeded initialisation). */
@@ -84,7 +127,8 @@ public record TrainerSettings(
         intraOpThreads,
         ledger,
         metricsEvery,
-        path);
+        path,
+        data);
   }
 
   /**

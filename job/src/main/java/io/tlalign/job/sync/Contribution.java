@@ -4,6 +4,7 @@ import io.tlalign.model.state.OptimizerState;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.model.train.LocalGradients;
+import io.tlalign.schemas.framing.ChunkWriter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -11,9 +12,10 @@ import java.util.List;
 
 /**
  * What one replica sends for one round, as a {@link TrainingState} encoded by {@link
- * TrainingStateFormat} and cut into {@link SyncChunk} messages: its parameters without the
- * optimizer moments (or with them, when moments are averaged too), its update since its previous
- * contribution, or one step's gradients. The {@link PayloadKind} is in the payload's metadata.
+ * TrainingStateFormat} and cut into {@link SyncChunk} messages (chunk frames): its parameters
+ * without the optimizer moments (or with them, when moments are averaged too), its update since its
+ * previous contribution, or one step's gradients. The {@link PayloadKind} is in the payload's
+ * metadata.
  */
 public final class Contribution {
 
@@ -59,7 +61,7 @@ public final class Contribution {
         .build();
   }
 
-  /** The messages of one contribution, in order. */
+  /** The messages of one contribution, in order (a list the caller may change). */
   public static List<byte[]> messages(
       String runId,
       long round,
@@ -71,18 +73,11 @@ public final class Contribution {
     if (chunkBytes <= 0) {
       throw new IllegalArgumentException("chunk size must be > 0, got " + chunkBytes);
     }
-    byte[] sha = sha256(payload);
-    int count = Math.max(1, (int) ((payload.length + (long) chunkBytes - 1) / chunkBytes));
-    List<byte[]> out = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      int from = (int) Math.min((long) i * chunkBytes, payload.length);
-      int to = (int) Math.min((long) from + chunkBytes, payload.length);
-      byte[] data = java.util.Arrays.copyOfRange(payload, from, to);
-      out.add(
-          new SyncChunk(runId, round, step, replica, replicas, i, count, payload.length, sha, data)
-              .encode());
-    }
-    return out;
+    return new ArrayList<>(
+        ChunkWriter.cut(
+            SyncChunk.contributionHeader(runId, round, step, replica, replicas),
+            payload,
+            chunkBytes));
   }
 
   static byte[] sha256(byte[] bytes) {

@@ -1,21 +1,21 @@
 package io.tlalign.job.sync;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.zip.CRC32;
+import io.tlalign.schemas.ChunkHeader;
+import io.tlalign.schemas.RoundContribution;
+import io.tlalign.schemas.Sha256;
+import io.tlalign.schemas.framing.ChunkFrame;
+import io.tlalign.schemas.framing.CorruptChunkException;
 
 /**
  * One message of the sync topic: a slice of one replica's contribution to one round.
  *
- * <p>Layout (big-endian): magic {@code TLSY}, version byte, run id (modified UTF-8), round, the
- * replica's local step, replica index, replica count, chunk index, chunk count, the contribution's
- * total payload bytes, the SHA-256 of the whole payload (32 bytes), data length, data, then the
- * CRC-32 of everything before it. The chunk CRC catches a damaged message; the payload digest
- * catches a contribution assembled from the wrong pieces.
+ * <p>The message is one {@link ChunkFrame}, the framing the training state uses in Flink state too
+ * (little-endian; layout in {@link ChunkFrame}): its {@link ChunkHeader} holds the chunk's index
+ * and count, the contribution's total payload bytes and SHA-256, and a {@link RoundContribution}
+ * (run id, round, step, replica, replica count). The frame's CRC32C catches a damaged message; the
+ * payload digest catches a contribution assembled from the wrong pieces. Messages of the earlier
+ * TLSY layout, which a restored replica may hold in its state, are read by {@link
+ * LegacySyncMessage}.
  *
  * @param runId the job's sync identity (its consumer group id); other runs' messages are ignored
  * @param round the round, from 1; {@link #FINAL_ROUND} for the contribution at the end of input
@@ -33,104 +33,89 @@ public record SyncChunk(
     byte[] payloadSha256,
     byte[] data) {
 
-  public static final int MAGIC = 0x544C5359; // "TLSY"
-  public static final byte VERSION = 1;
-
   /** Round number of the contribution a replica publishes when its input has ended. */
   public static final long FINAL_ROUND = Long.MAX_VALUE;
 
-  /** Upper bound of the bytes around the data. */
-  public static final int MAX_HEADER_BYTES = 1024;
+  /** Upper bound of the bytes around the data: the frame's prefix, header and checksum. */
+  public static final int MAX_HEADER_BYTES =
+      ChunkFrame.MIN_FRAME_BYTES + ChunkFrame.MAX_HEADER_BYTES;
+
+  /** What every header of a contribution says besides the chunk's place in it. */
+  static ChunkHeader.Builder contributionHeader(
+      String runId, long round, long step, int replica, int replicas) {
+    return ChunkHeader.newBuilder()
+        .setContribution(new RoundContribution(runId, round, step, replica, replicas));
+  }
 
   /** The message bytes. */
   public byte[] encode() {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(data.length + 128);
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeInt(MAGIC);
-      out.writeByte(VERSION);
-      out.writeUTF(runId);
-      out.writeLong(round);
-      out.writeLong(step);
-      out.writeInt(replica);
-      out.writeInt(replicas);
-      out.writeInt(index);
-      out.writeInt(count);
-      out.writeLong(payloadBytes);
-      out.write(payloadSha256);
-      out.writeInt(data.length);
-      out.write(data);
-      out.flush();
-      CRC32 crc = new CRC32();
-      crc.update(bytes.toByteArray());
-      out.writeInt((int) crc.getValue());
-      out.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // in-memory streams do not fail
-    }
+    ChunkHeader header =
+        contributionHeader(runId, round, step, replica, replicas)
+            .setIndex(index)
+            .setCount(count)
+            .setPayloadBytes(payloadBytes)
+            .setPayloadSha256(new Sha256(payloadSha256))
+            .build();
+    return ChunkFrame.encode(header, data, 0, data.length);
   }
 
   /**
-   * Decodes and checks one message.
+   * Decodes and checks one message, in the chunk framing or the earlier TLSY layout.
    *
-   * @throws CorruptSyncDataException when the bytes are not an intact sync message
+   * @throws CorruptSyncDataException when the bytes are not an intact sync message; it carries the
+   *     chunk when its header could still be read, so its round can be rejected
    */
   public static SyncChunk decode(byte[] message) throws CorruptSyncDataException {
-    if (message == null || message.length < 4 + 1 + 4) {
+    if (LegacySyncMessage.hasMagic(message)) {
+      return LegacySyncMessage.decode(message);
+    }
+    ChunkFrame frame;
+    try {
+      frame = ChunkFrame.decode(message);
+    } catch (CorruptChunkException e) {
+      SyncChunk readable = e.header() == null ? null : of(e.header(), new byte[0]);
+      if (readable == null) {
+        throw new CorruptSyncDataException(
+            "sync message of "
+                + (message == null ? 0 : message.length)
+                + " bytes is not an intact chunk frame: "
+                + e.getMessage());
+      }
       throw new CorruptSyncDataException(
-          "sync message of " + (message == null ? 0 : message.length) + " bytes is too short");
+          readable.describe()
+              + (e.reason() == CorruptChunkException.Reason.CHECKSUM_MISMATCH
+                  ? " fails its CRC-32C; the message was damaged (" + e.getMessage() + ")"
+                  : " has an impossible header: " + e.getMessage()),
+          readable);
     }
-    CRC32 crc = new CRC32();
-    crc.update(message, 0, message.length - 4);
-    int stored =
-        ((message[message.length - 4] & 0xFF) << 24)
-            | ((message[message.length - 3] & 0xFF) << 16)
-            | ((message[message.length - 2] & 0xFF) << 8)
-            | (message[message.length - 1] & 0xFF);
-    try (DataInputStream in =
-        new DataInputStream(new ByteArrayInputStream(message, 0, message.length - 4))) {
-      if (in.readInt() != MAGIC) {
-        throw new CorruptSyncDataException("sync message does not start with TLSY");
-      }
-      byte version = in.readByte();
-      if (version != VERSION) {
-        throw new CorruptSyncDataException(
-            "sync message version " + version + " is not " + VERSION + "; mixed job versions?");
-      }
-      String runId = in.readUTF();
-      long round = in.readLong();
-      long step = in.readLong();
-      int replica = in.readInt();
-      int replicas = in.readInt();
-      int index = in.readInt();
-      int count = in.readInt();
-      long payloadBytes = in.readLong();
-      byte[] sha = in.readNBytes(32);
-      int length = in.readInt();
-      if (length < 0 || length > in.available()) {
-        throw new CorruptSyncDataException(
-            "sync message of round " + round + " declares " + length + " data bytes; truncated");
-      }
-      byte[] data = in.readNBytes(length);
-      SyncChunk chunk =
-          new SyncChunk(
-              runId, round, step, replica, replicas, index, count, payloadBytes, sha, data);
-      if ((int) crc.getValue() != stored) {
-        throw new CorruptSyncDataException(
-            chunk.describe() + " fails its CRC-32; the message was damaged", chunk);
-      }
-      if (in.available() != 0
-          || replica < 0
-          || replica >= replicas
-          || index < 0
-          || index >= count) {
-        throw new CorruptSyncDataException(chunk.describe() + " has an impossible header", chunk);
-      }
-      return chunk;
-    } catch (IOException e) {
-      throw new CorruptSyncDataException("sync message is truncated: " + e.getMessage());
+    SyncChunk chunk = of(frame.header(), frame.data());
+    if (chunk == null) {
+      throw new CorruptSyncDataException(
+          "sync message is a chunk frame without a round contribution (a training state chunk?)");
     }
+    if (chunk.replica < 0 || chunk.replica >= chunk.replicas) {
+      throw new CorruptSyncDataException(chunk.describe() + " has an impossible header", chunk);
+    }
+    return chunk;
+  }
+
+  /** The chunk a header describes, or null for a header without a round contribution. */
+  private static SyncChunk of(ChunkHeader h, byte[] data) {
+    RoundContribution c = h.getContribution();
+    if (c == null) {
+      return null;
+    }
+    return new SyncChunk(
+        c.getRunId(),
+        c.getRound(),
+        c.getStep(),
+        c.getReplica(),
+        c.getReplicas(),
+        h.getIndex(),
+        h.getCount(),
+        h.getPayloadBytes(),
+        h.getPayloadSha256().bytes(),
+        data);
   }
 
   /** E.g. "chunk 3/12 of replica 1, round 7". */

@@ -33,6 +33,51 @@ class TlAlignVitParamsTest {
   }
 
   @Test
+  void transformAndInitFromDefaultsAreTheStreamingJobsOptions() {
+    TlAlignVitClassifier c = new TlAlignVitClassifier();
+    assertThat(c.getHflip()).isEqualTo(TlAlignOptions.HFLIP.defaultValue());
+    // Options without a default (the preset's data config applies) are null Params.
+    assertThat(TlAlignOptions.INIT_FROM.hasDefaultValue()).isFalse();
+    assertThat(c.getInitFrom()).isNull();
+    for (var option :
+        java.util.List.of(
+            TlAlignOptions.SCALE,
+            TlAlignOptions.RATIO,
+            TlAlignOptions.CROP_PCT,
+            TlAlignOptions.INTERPOLATION,
+            TlAlignOptions.MEAN,
+            TlAlignOptions.STD)) {
+      assertThat(option.hasDefaultValue()).as(option.key()).isFalse();
+    }
+    assertThat(c.getScale()).isNull();
+    assertThat(c.getRatio()).isNull();
+    assertThat(c.getCropPct()).isNull();
+    assertThat(c.getInterpolation()).isNull();
+    assertThat(c.getMean()).isNull();
+    assertThat(c.getStd()).isNull();
+    // Set, they reach the job's options the fit's settings are read from.
+    var conf =
+        c.setInitFrom("/w/model.safetensors")
+            .setScale(0.5, 1.0)
+            .setRatio(0.5, 2.0)
+            .setHflip(0.0)
+            .setCropPct(0.9)
+            .setInterpolation("Bilinear")
+            .setMean(0.2)
+            .setStd(0.3)
+            .options(100);
+    assertThat(conf.get(TlAlignOptions.INIT_FROM)).isEqualTo("/w/model.safetensors");
+    assertThat(conf.get(TlAlignOptions.SCALE)).containsExactly(0.5, 1.0);
+    assertThat(conf.get(TlAlignOptions.RATIO)).containsExactly(0.5, 2.0);
+    assertThat(conf.get(TlAlignOptions.HFLIP)).isEqualTo(0.0);
+    assertThat(conf.get(TlAlignOptions.CROP_PCT)).isEqualTo(0.9);
+    assertThat(conf.get(TlAlignOptions.INTERPOLATION))
+        .isEqualTo(io.tlalign.model.vit.DataConfig.Interpolation.BILINEAR);
+    assertThat(conf.get(TlAlignOptions.MEAN)).containsExactly(0.2);
+    assertThat(conf.get(TlAlignOptions.STD)).containsExactly(0.3);
+  }
+
+  @Test
   void columnDefaultsFollowFlinkMlNames() {
     TlAlignVitClassifier c = new TlAlignVitClassifier();
     assertThat(c.getFeaturesCol()).isEqualTo("features");

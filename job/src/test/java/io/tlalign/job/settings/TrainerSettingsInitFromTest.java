@@ -9,6 +9,7 @@ import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
+import io.tlalign.model.vit.VitPresets;
 import io.tlalign.model.weights.IncompatibleWeightsException;
 import io.tlalign.model.weights.Safetensors;
 import io.tlalign.model.weights.WeightNames;
@@ -67,7 +68,19 @@ class TrainerSettingsInitFromTest {
     TrainerSettings deit = TinyTraining.settings().withInitFrom(file.toString());
     TrainerSettings wrong =
         new TrainerSettings(
-            "deit-tiny", 10, 7L, 1e-3, 0, 10, deit.targetMode(), 0.0, 1, false, 1, file.toString());
+            "deit-tiny",
+            10,
+            7L,
+            1e-3,
+            0,
+            10,
+            deit.targetMode(),
+            0.0,
+            1,
+            false,
+            1,
+            file.toString(),
+            VitPresets.dataConfig(VitPresets.byName("deit-tiny")));
     assertThatThrownBy(wrong::loadInitialWeights)
         .isInstanceOf(IncompatibleWeightsException.class)
         .hasMessageContaining("do not fit preset deit-tiny")

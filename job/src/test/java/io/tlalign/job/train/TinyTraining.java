@@ -27,7 +27,19 @@ public final class TinyTraining {
   /** The job's settings for this training, with the ledger on and a metric every step. */
   public static TrainerSettings settings() {
     return new TrainerSettings(
-        PRESET.name(), 10, 7L, 2e-3, 0, 1_000, TargetMode.TLALIGN, 0.1, 1, true, 1, null);
+        PRESET.name(),
+        10,
+        7L,
+        2e-3,
+        0,
+        1_000,
+        TargetMode.TLALIGN,
+        0.1,
+        1,
+        true,
+        1,
+        null,
+        VitPresets.dataConfig(PRESET));
   }
 
   /** {@code count} mixed batches, indices 0.., ids {@code img-<batch>-<i>}; the same every call. */

@@ -38,6 +38,7 @@ final class BrokerProcess {
 
   private final Path lib;
   private final Path dir;
+  private final Path logDir;
   private final int port;
   private final int controllerPort;
   private final List<String> jvmOptions;
@@ -49,7 +50,7 @@ final class BrokerProcess {
 
   BrokerProcess(
       Path lib, Path dir, int[] ports, List<String> jvmOptions, ClassDataArchive archive) {
-    this(lib, dir, ports, jvmOptions, archive, false);
+    this(lib, dir, dir.resolve("logs"), ports, jvmOptions, archive, false);
   }
 
   /**
@@ -59,6 +60,7 @@ final class BrokerProcess {
   BrokerProcess(
       Path lib,
       Path dir,
+      Path logDir,
       int[] ports,
       List<String> jvmOptions,
       ClassDataArchive archive,
@@ -66,6 +68,7 @@ final class BrokerProcess {
     this.keepDir = keepDir;
     this.lib = lib;
     this.dir = dir;
+    this.logDir = logDir;
     this.port = ports[0];
     this.controllerPort = ports[1];
     this.jvmOptions = List.copyOf(jvmOptions);
@@ -85,7 +88,7 @@ final class BrokerProcess {
   }
 
   Path logFile() {
-    return dir.resolve("logs").resolve("server.log");
+    return logDir.resolve("server.log");
   }
 
   long pid() {
@@ -170,7 +173,7 @@ final class BrokerProcess {
       // Without it (e.g. a Kafka distribution's libs/) Kafka logs to the console: broker.out.
       cmd.add("-Dlog4j2.configurationFile=" + logConfig);
     }
-    cmd.add("-Dkafka.logs.dir=" + dir.resolve("logs"));
+    cmd.add("-Dkafka.logs.dir=" + logDir);
     cmd.add("-cp");
     cmd.add(lib.resolve("*").toString()); // expanded by the java launcher, not a shell
     cmd.add(mainClass);
@@ -231,39 +234,9 @@ final class BrokerProcess {
     }
   }
 
-  /**
-   * SIGTERM, wait up to {@code grace}, then SIGKILL to the process and every descendant.
-   *
-   * @return whether the process exited on its own within the grace period
-   */
+  /** SIGTERM, up to {@code grace}, then SIGKILL to the process and every descendant. */
   static boolean stop(Process process, Duration grace) {
-    List<ProcessHandle> descendants = process.descendants().toList();
-    boolean clean = false;
-    boolean interrupted = false;
-    process.destroy();
-    try {
-      clean = process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    if (!clean) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      descendants.forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          throw new IllegalStateException(
-              "Kafka broker pid " + process.pid() + " survived SIGKILL");
-        }
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    descendants.forEach(ProcessHandle::destroyForcibly);
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    return clean;
+    return ChildProcesses.stop(process, grace, "Kafka broker");
   }
 
   static void deleteRecursively(Path root) {

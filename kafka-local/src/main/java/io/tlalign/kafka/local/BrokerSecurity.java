@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,9 @@ public final class BrokerSecurity {
 
   private static final String PKCS12 = "PKCS12";
 
+  /** How long the CA and broker certificates are valid, in days (keytool -validity). */
+  private static final String VALIDITY_DAYS = "30";
+
   private final Path keystore;
   private final Path truststore;
   private final String storePassword;
@@ -53,34 +57,9 @@ public final class BrokerSecurity {
     String pass = randomSecret();
     try {
       Files.createDirectories(tls);
-      String validity = "30";
-      keytool(
-          tls,
-          deadlineNanos,
-          "-genkeypair",
-          "-alias",
-          "ca",
-          "-keyalg",
-          "EC",
-          "-groupname",
-          "secp256r1",
-          "-dname",
-          "CN=tlalign-local-ca",
-          "-ext",
-          "bc:c",
-          "-validity",
-          validity,
-          "-keystore",
-          "ca.p12",
-          "-storetype",
-          PKCS12,
-          "-storepass",
-          pass,
-          "-keypass",
-          pass);
-      keytool(
-          tls,
-          deadlineNanos,
+      Keytool keytool = new Keytool(tls, deadlineNanos, pass);
+      keytool.genKeyPair("ca", "CN=tlalign-local-ca", "ca.p12", "-ext", "bc:c");
+      keytool.run(
           "-exportcert",
           "-rfc",
           "-alias",
@@ -91,31 +70,8 @@ public final class BrokerSecurity {
           pass,
           "-file",
           "ca.pem");
-      keytool(
-          tls,
-          deadlineNanos,
-          "-genkeypair",
-          "-alias",
-          "broker",
-          "-keyalg",
-          "EC",
-          "-groupname",
-          "secp256r1",
-          "-dname",
-          BROKER_DN,
-          "-validity",
-          validity,
-          "-keystore",
-          "broker.p12",
-          "-storetype",
-          PKCS12,
-          "-storepass",
-          pass,
-          "-keypass",
-          pass);
-      keytool(
-          tls,
-          deadlineNanos,
+      keytool.genKeyPair("broker", BROKER_DN, "broker.p12");
+      keytool.run(
           "-certreq",
           "-alias",
           "broker",
@@ -125,9 +81,7 @@ public final class BrokerSecurity {
           pass,
           "-file",
           "broker.csr");
-      keytool(
-          tls,
-          deadlineNanos,
+      keytool.run(
           "-gencert",
           "-alias",
           "ca",
@@ -141,52 +95,14 @@ public final class BrokerSecurity {
           "broker.pem",
           "-rfc",
           "-validity",
-          validity,
+          VALIDITY_DAYS,
           "-ext",
           "SAN=ip:127.0.0.1,dns:localhost",
           "-ext",
           "EKU=serverAuth,clientAuth");
-      keytool(
-          tls,
-          deadlineNanos,
-          "-importcert",
-          "-noprompt",
-          "-alias",
-          "ca",
-          "-file",
-          "ca.pem",
-          "-keystore",
-          "broker.p12",
-          "-storepass",
-          pass);
-      keytool(
-          tls,
-          deadlineNanos,
-          "-importcert",
-          "-noprompt",
-          "-alias",
-          "broker",
-          "-file",
-          "broker.pem",
-          "-keystore",
-          "broker.p12",
-          "-storepass",
-          pass);
-      keytool(
-          tls,
-          deadlineNanos,
-          "-importcert",
-          "-noprompt",
-          "-alias",
-          "ca",
-          "-file",
-          "ca.pem",
-          "-keystore",
-          "truststore.p12",
-          "-storetype",
-          PKCS12,
-          "-storepass",
-          pass);
+      keytool.importCert("ca", "ca.pem", "broker.p12");
+      keytool.importCert("broker", "broker.pem", "broker.p12");
+      keytool.importCert("ca", "ca.pem", "truststore.p12", "-storetype", PKCS12);
       Files.deleteIfExists(tls.resolve("ca.p12")); // the CA key is not needed any more
     } catch (IOException e) {
       throw new KafkaBrokerStartException("cannot make the broker's TLS material in " + tls, e);
@@ -273,37 +189,80 @@ public final class BrokerSecurity {
         "--add-scram", MECHANISM + "=[name=" + ADMIN_USER + ",password=" + adminPassword + "]");
   }
 
-  private static void keytool(Path dir, long deadlineNanos, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    cmd.addAll(List.of(args));
-    Path out = dir.resolve("keytool.out");
-    Process p =
-        new ProcessBuilder(cmd)
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-            .start();
-    try {
-      long wait = Math.max(1, deadlineNanos - System.nanoTime());
-      if (!p.waitFor(wait, TimeUnit.NANOSECONDS)) {
-        p.destroyForcibly();
-        throw new KafkaBrokerStartException("keytool " + args[0] + " did not finish in time", null);
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new KafkaBrokerStartException("interrupted while running keytool", e);
+  /** The JDK's keytool run in one folder against one deadline, every store with one password. */
+  private static final class Keytool {
+    private final Path dir;
+    private final long deadlineNanos;
+    private final String pass;
+
+    Keytool(Path dir, long deadlineNanos, String pass) {
+      this.dir = dir;
+      this.deadlineNanos = deadlineNanos;
+      this.pass = pass;
     }
-    if (p.exitValue() != 0) {
-      throw new KafkaBrokerStartException(
-          "keytool "
-              + args[0]
-              + " failed with exit code "
-              + p.exitValue()
-              + ": "
-              + Files.readString(out, StandardCharsets.UTF_8).strip(),
-          null);
+
+    /**
+     * -genkeypair: an EC P-256 key and its self-signed certificate under {@code alias} in a new
+     * PKCS12 {@code keystore}; {@code extra} goes after the subject (the CA's basic constraints).
+     */
+    void genKeyPair(String alias, String dname, String keystore, String... extra)
+        throws IOException {
+      List<String> args = new ArrayList<>();
+      Collections.addAll(args, "-genkeypair", "-alias", alias, "-keyalg", "EC");
+      Collections.addAll(args, "-groupname", "secp256r1", "-dname", dname);
+      Collections.addAll(args, extra);
+      Collections.addAll(args, "-validity", VALIDITY_DAYS, "-keystore", keystore);
+      Collections.addAll(args, "-storetype", PKCS12, "-storepass", pass, "-keypass", pass);
+      run(args.toArray(String[]::new));
+    }
+
+    /**
+     * -importcert: the certificate in {@code file} as the trusted entry {@code alias} of {@code
+     * keystore}; {@code extra} goes before the password (the store type of a new store).
+     */
+    void importCert(String alias, String file, String keystore, String... extra)
+        throws IOException {
+      List<String> args = new ArrayList<>();
+      Collections.addAll(args, "-importcert", "-noprompt", "-alias", alias, "-file", file);
+      Collections.addAll(args, "-keystore", keystore);
+      Collections.addAll(args, extra);
+      Collections.addAll(args, "-storepass", pass);
+      run(args.toArray(String[]::new));
+    }
+
+    void run(String... args) throws IOException {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+      cmd.addAll(List.of(args));
+      Path out = dir.resolve("keytool.out");
+      Process p =
+          new ProcessBuilder(cmd)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+              .start();
+      try {
+        long wait = Math.max(1, deadlineNanos - System.nanoTime());
+        if (!p.waitFor(wait, TimeUnit.NANOSECONDS)) {
+          p.destroyForcibly();
+          throw new KafkaBrokerStartException(
+              "keytool " + args[0] + " did not finish in time", null);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+        throw new KafkaBrokerStartException("interrupted while running keytool", e);
+      }
+      if (p.exitValue() != 0) {
+        throw new KafkaBrokerStartException(
+            "keytool "
+                + args[0]
+                + " failed with exit code "
+                + p.exitValue()
+                + ": "
+                + Files.readString(out, StandardCharsets.UTF_8).strip(),
+            null);
+      }
     }
   }
 

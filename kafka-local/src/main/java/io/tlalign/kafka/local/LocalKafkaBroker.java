@@ -145,7 +145,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     return process.dir();
   }
 
-  /** The broker's log file; gone after {@link #close}. */
+  /** The broker's log file; gone after {@link #close} unless {@link Builder#logDir} put it. */
   public Path logFile() {
     return process.logFile();
   }
@@ -185,6 +185,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     private Path dataDir;
     private Path directory;
+    private Path logDir;
     private int port;
     private Path kafkaLib;
     private Duration startupTimeout = Duration.ofSeconds(60);
@@ -202,6 +203,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
      */
     public Builder dataDir(Path parent) {
       this.dataDir = Objects.requireNonNull(parent, "dataDir");
+      return this;
+    }
+
+    /**
+     * Where the broker writes its log ({@code server.log}), kept by {@link #close} (default: {@code
+     * logs/} in the broker's folder). A one-machine run keeps it in its run folder.
+     */
+    public Builder logDir(Path dir) {
+      this.logDir = Objects.requireNonNull(dir, "logDir");
       return this;
     }
 
@@ -333,7 +343,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
       ClassDataArchive archive =
           classDataSharing ? ClassDataArchive.forLib(lib, jvmOptions) : ClassDataArchive.none();
       int[] ports = ports(port, keep ? previousControllerPort(dir) : 0);
-      BrokerProcess broker = new BrokerProcess(lib, dir, ports, jvmOptions, archive, keep);
+      BrokerProcess broker =
+          new BrokerProcess(
+              lib,
+              dir,
+              logDir != null ? logDir.toAbsolutePath() : dir.resolve("logs"),
+              ports,
+              jvmOptions,
+              archive,
+              keep);
       Thread hook = new Thread(broker::stopAndDelete, "local-kafka-broker-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       BrokerSecurity security = null;

@@ -16,6 +16,7 @@ import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.records.TrainingImage;
 import io.tlalign.model.EngineOptions;
 import io.tlalign.model.EngineSetup;
+import io.tlalign.model.bench.BenchArguments;
 import io.tlalign.model.train.TargetMode;
 import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
@@ -47,8 +48,26 @@ public final class PipelineBenchmark {
    * @param records how many Fashion-MNIST training records to push through (cycled)
    * @param dataFolder the folder with the Fashion-MNIST files
    */
-  public record Options(
-      int records, int batchSize, int trainingSteps, long seed, Path dataFolder) {}
+  public record Options(int records, int batchSize, int trainingSteps, long seed, Path dataFolder) {
+
+    /** Validates with messages that name the {@code bench pipeline} option and the fix. */
+    public Options {
+      BenchArguments.positive("--records", records, "--records 60000");
+      BenchArguments.positive("--batch-size", batchSize, "--batch-size 128");
+      BenchArguments.positive("--training-steps", trainingSteps, "--training-steps 20");
+      if ((long) batchSize * (trainingSteps + 2) > Math.min(records, 60_000)) {
+        throw new IllegalArgumentException(
+            "--batch-size "
+                + batchSize
+                + " x (--training-steps "
+                + trainingSteps
+                + " + 2 warm-up) needs more than the "
+                + records
+                + " records; raise --records or lower --training-steps");
+      }
+      FashionMnistFolder.check(dataFolder);
+    }
+  }
 
   private final Options options;
 

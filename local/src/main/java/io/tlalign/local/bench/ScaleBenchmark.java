@@ -8,13 +8,13 @@ import io.tlalign.datasets.ProgressListener;
 import io.tlalign.datasets.ReplaySpec;
 import io.tlalign.datasets.Split;
 import io.tlalign.job.JobTopics;
-import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.operators.TrainingTimes;
 import io.tlalign.job.publish.ModelStore;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.job.sync.ReplicaTrainOperator;
 import io.tlalign.kafka.local.LocalKafkaBroker;
+import io.tlalign.model.bench.BenchArguments;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.eval.Evaluator;
 import io.tlalign.model.state.TrainingState;
@@ -34,8 +34,6 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,9 +43,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Data-parallel scaling of the real job: the same Fashion-MNIST images trained once per replica
  * count (and, for P > 1, once with moments local and once with moments averaged), each run bounded
- * on a local Flink cluster in this JVM against a local broker. Prints per run the total and
- * per-replica images/s over the training span, the median round latency, the efficiency (time in
- * training steps over span x P) and the test accuracy of the final model.
+ * against a local broker, on a local Flink cluster in this JVM or on one of separate processes
+ * ({@link ScaleJobRunner}). Prints per run the total and per-replica images/s over the training
+ * span, the median round latency, the efficiency (time in training steps over span x P) and the
+ * test accuracy of the final model.
  */
 public final class ScaleBenchmark {
 
@@ -66,6 +65,36 @@ public final class ScaleBenchmark {
       long seed,
       List<String> rules,
       int singleBatch) {
+
+    /** Validates with messages that name the {@code bench scale} option and the fix. */
+    public Options {
+      for (int p : replicas) {
+        if (p <= 0 || p > 64) {
+          throw new IllegalArgumentException(
+              "--replicas " + p + " is outside 1..64; e.g. --replicas 1,2");
+        }
+      }
+      BenchArguments.positive("--images", images, "--images 12800");
+      BenchArguments.positive("--batch-size", batch, "--batch-size 64");
+      BenchArguments.positive("--every-steps", everySteps, "--every-steps 10");
+      BenchArguments.notNegative("--lag-rounds", lagRounds, "--lag-rounds 1");
+      BenchArguments.positive("--test-images", testImages, "--test-images 10000");
+      if (checkpointInterval.toMillis() < 10) {
+        throw new IllegalArgumentException(
+            "--checkpoint-ms must be at least 10, got "
+                + checkpointInterval.toMillis()
+                + "; e.g. 1000");
+      }
+      BenchArguments.positive("--single-batch-size", singleBatch, "--single-batch-size 128");
+      for (String rule : rules) {
+        try {
+          applyRule(new Configuration(), rule);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--rules: " + e.getMessage(), e);
+        }
+      }
+      FashionMnistFolder.check(dataFolder);
+    }
 
     /** The options before sync rules and the single trainer's own batch size existed. */
     public Options(
@@ -111,9 +140,16 @@ public final class ScaleBenchmark {
       long localSteps) {}
 
   private final Options options;
+  private final ScaleJobRunner runner;
 
   public ScaleBenchmark(Options options) {
+    this(options, new InJvmScaleRunner());
+  }
+
+  /** Runs each job with {@code runner}: in this JVM, or on a cluster of separate processes. */
+  public ScaleBenchmark(Options options, ScaleJobRunner runner) {
     this.options = options;
+    this.runner = runner;
   }
 
   public List<Result> run(PrintStream out) throws Exception {
@@ -182,12 +218,7 @@ public final class ScaleBenchmark {
     Configuration conf = configuration(bootstrap, topic, work, run, p, moments);
     applyRule(conf, rule);
     JobTopics.ensure(conf);
-    Configuration cluster = new Configuration(conf);
-    cluster.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, p));
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(Math.max(2, p), cluster);
-    TlAlignJob.build(env, conf);
-    JobExecutionResult result = env.execute("tlalign-bench-scale-" + run);
+    JobExecutionResult result = runner.run(conf, p, "tlalign-bench-scale-" + run, work, out);
 
     long computeNanos = result.getAccumulatorResult(TrainingTimes.COMPUTE_NANOS);
     long first = result.getAccumulatorResult(TrainingTimes.FIRST_STEP_MS);

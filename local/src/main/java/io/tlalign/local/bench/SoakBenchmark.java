@@ -11,6 +11,7 @@ import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.kafka.local.LocalKafkaBroker;
 import io.tlalign.local.TopicReader;
+import io.tlalign.model.bench.BenchArguments;
 import io.tlalign.schemas.TrainingMetric;
 import io.tlalign.schemas.codec.AvroRecordCodec;
 import java.io.IOException;
@@ -43,8 +44,32 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class SoakBenchmark {
 
-  /** What to run. */
-  public record Options(int steps, int batch, int reportEvery, Path dataFolder, long seed) {}
+  /** What to run; validated with messages that name the {@code bench soak} option and the fix. */
+  public record Options(int steps, int batch, int reportEvery, Path dataFolder, long seed) {
+
+    public Options {
+      BenchArguments.positive("--steps", steps, "--steps 10000");
+      BenchArguments.positive("--batch-size", batch, "--batch-size 128");
+      BenchArguments.positive("--report-every", reportEvery, "--report-every 1000");
+      if (reportEvery > steps) {
+        throw new IllegalArgumentException(
+            "--report-every "
+                + reportEvery
+                + " is larger than --steps "
+                + steps
+                + ", so nothing would be reported; lower --report-every or raise --steps");
+      }
+      if ((long) steps * batch > 100_000_000L) {
+        throw new IllegalArgumentException(
+            "--steps "
+                + steps
+                + " x --batch-size "
+                + batch
+                + " is more than 100,000,000 images to replay; lower --steps or --batch-size");
+      }
+      FashionMnistFolder.check(dataFolder);
+    }
+  }
 
   /** What the run measured. */
   public record Result(long steps, double rssFirstMb, double rssLastMb, double driftPct) {

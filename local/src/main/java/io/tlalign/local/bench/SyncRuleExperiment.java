@@ -16,6 +16,7 @@ import io.tlalign.job.sync.SyncRule;
 import io.tlalign.job.sync.SyncSettings;
 import io.tlalign.model.EngineOptions;
 import io.tlalign.model.EngineSetup;
+import io.tlalign.model.bench.BenchArguments;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.eval.Evaluator;
 import io.tlalign.model.state.NamedTensor;
@@ -102,7 +103,20 @@ public final class SyncRuleExperiment {
       List<Variant> variants,
       List<Long> seeds,
       int testImages,
-      Path dataFolder) {}
+      Path dataFolder) {
+
+    /** Validates with messages that name the {@code bench sync-rules} option and the fix. */
+    public Options {
+      BenchArguments.positive("--replicas", replicas, "--replicas 2");
+      BenchArguments.positive("--batch-size", batch, "--batch-size 64");
+      BenchArguments.positive("--steps", steps, "--steps 200");
+      BenchArguments.positive("--test-images", testImages, "--test-images 10000");
+      if (!(learningRate > 0)) {
+        throw new IllegalArgumentException("--lr must be > 0, got " + learningRate + "; e.g. 2e-3");
+      }
+      FashionMnistFolder.check(dataFolder);
+    }
+  }
 
   private final Options options;
 
@@ -158,7 +172,8 @@ public final class SyncRuleExperiment {
         1,
         false,
         1,
-        null);
+        null,
+        VitPresets.dataConfig(VitPresets.VIT_TINY_FM));
   }
 
   /** P x steps mixed batches of b, from a seeded shuffle of the training split. */

@@ -3,27 +3,86 @@ package io.tlalign.local.demo;
 import io.tlalign.datasets.DatasetDownload;
 import io.tlalign.datasets.FashionMnist;
 import io.tlalign.datasets.ImageDataset;
+import io.tlalign.datasets.ImageFolderDataset;
 import io.tlalign.datasets.Split;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where the demo's images come from, in the order a user expects of a dataset loader: {@code
- * --data}, the Debian package's folder ({@link FashionMnist#DEFAULT_FOLDER}), the user's cache
- * folder; then {@code apt-get install -y dataset-fashion-mnist} as root on Debian; then the
- * dataset's published files downloaded into the cache with their MD5 checked ({@link
- * DatasetDownload}); failing all of that, a {@link SyntheticDataset}, clearly labelled GENERATED.
+ * Where the demo's images come from. With {@code --data DIR}: the four Fashion-MNIST files in DIR,
+ * or an image folder ({@code DIR/<class-name>/*.png|jpg|jpeg}, split by a seeded hold-out, see
+ * {@link ImageFolderDataset#holdOut}); anything else is refused with the layouts it accepts.
+ * Without it, in the order a user expects of a dataset loader: the Debian package's folder ({@link
+ * FashionMnist#DEFAULT_FOLDER}), the user's cache folder; then {@code apt-get install -y
+ * dataset-fashion-mnist} as root on Debian; then the dataset's published files downloaded into the
+ * cache with their MD5 checked ({@link DatasetDownload}); failing all of that, a {@link
+ * SyntheticDataset}, clearly labelled GENERATED.
+ *
+ * @param labelNames class names by label (the class folders' names for an image folder)
  */
 public record DemoData(
-    ImageDataset train, ImageDataset test, String description, boolean generated) {
+    ImageDataset train, ImageDataset test, String description, Kind kind, List<String> labelNames) {
+
+  /** The three kinds of data the demo trains on. */
+  public enum Kind {
+    FASHION_MNIST,
+    IMAGE_FOLDER,
+    GENERATED
+  }
+
+  public DemoData {
+    labelNames = List.copyOf(labelNames);
+  }
+
+  /** True for the generated fallback, which says nothing about any real dataset. */
+  public boolean generated() {
+    return kind == Kind.GENERATED;
+  }
+
+  /** K, the number of classes. */
+  public int numClasses() {
+    return labelNames.size();
+  }
 
   /** Generated images per split when Fashion-MNIST cannot be had. */
   static final int GENERATED_TRAIN = 20_000;
 
   static final int GENERATED_TEST = 2_000;
+
+  /**
+   * What {@code --data DIR} holds: {@link Kind#FASHION_MNIST} or {@link Kind#IMAGE_FOLDER}.
+   *
+   * @throws IllegalArgumentException naming DIR and the layouts that are accepted
+   */
+  public static Kind layoutOf(Path dir) throws IOException {
+    if (hasFiles(dir)) {
+      return Kind.FASHION_MNIST;
+    }
+    if (ImageFolderDataset.hasLayout(dir)) {
+      return Kind.IMAGE_FOLDER;
+    }
+    throw new IllegalArgumentException(
+        "--data "
+            + dir
+            + " holds neither layout the demo reads: the four Fashion-MNIST files ("
+            + String.join(", ", fashionFileNames())
+            + "), or an image folder of class folders ("
+            + dir
+            + "/<class-name>/*.png|jpg|jpeg)");
+  }
+
+  private static List<String> fashionFileNames() {
+    List<String> names = new java.util.ArrayList<>();
+    for (Split s : Split.values()) {
+      names.add(FashionMnist.imageFile(Path.of(""), s).toString());
+      names.add(FashionMnist.labelFile(Path.of(""), s).toString());
+    }
+    return names;
+  }
 
   /** True when {@code folder} holds the four Fashion-MNIST gz files. */
   public static boolean hasFiles(Path folder) {
@@ -68,26 +127,34 @@ public record DemoData(
 
   /** Finds or gets the data from the default sources, saying what it does on {@code log}. */
   public static DemoData resolve(Path dataFlag, PrintStream log) throws IOException {
-    return resolve(dataFlag, Sources.defaults(), log);
+    return resolve(dataFlag, 0, Sources.defaults(), log);
+  }
+
+  /** As {@link #resolve(Path, PrintStream)}, an image folder held out with {@code seed}. */
+  public static DemoData resolve(Path dataFlag, long seed, PrintStream log) throws IOException {
+    return resolve(dataFlag, seed, Sources.defaults(), log);
+  }
+
+  /** {@link #resolve(Path, long, Sources, PrintStream)} with hold-out seed 0. */
+  public static DemoData resolve(Path dataFlag, Sources sources, PrintStream log)
+      throws IOException {
+    return resolve(dataFlag, 0, sources, log);
   }
 
   /**
-   * Finds or gets the data: {@code --data}, the system folder, the cache folder; then apt-get (root
-   * on Debian), then the checksum-verified download into the cache; else generated data.
+   * Reads {@code --data} when given (refusing any other layout); else finds or gets Fashion-MNIST:
+   * the system folder, the cache folder; then apt-get (root on Debian), then the checksum-verified
+   * download into the cache; else generated data.
+   *
+   * @param seed which images of an image folder are held out for testing
+   * @throws IllegalArgumentException when {@code --data} holds neither accepted layout
    */
-  public static DemoData resolve(Path dataFlag, Sources sources, PrintStream log)
+  public static DemoData resolve(Path dataFlag, long seed, Sources sources, PrintStream log)
       throws IOException {
-    if (dataFlag != null && hasFiles(dataFlag)) {
-      return fashion(dataFlag);
-    }
     if (dataFlag != null) {
-      log.println(
-          "demo: --data "
-              + dataFlag
-              + " lacks the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...); trying "
-              + sources.systemFolder()
-              + " and "
-              + sources.cacheFolder());
+      return layoutOf(dataFlag) == Kind.FASHION_MNIST
+          ? fashion(dataFlag)
+          : imageFolder(dataFlag, seed);
     }
     for (Path folder : new Path[] {sources.systemFolder(), sources.cacheFolder()}) {
       if (hasFiles(folder)) {
@@ -119,7 +186,6 @@ public record DemoData(
     }
     log.println(
         "demo: cannot get Fashion-MNIST (no files in "
-            + (dataFlag == null ? "" : dataFlag + ", ")
             + sources.systemFolder()
             + " or "
             + sources.cacheFolder()
@@ -132,6 +198,10 @@ public record DemoData(
 
   /** The generated fallback. */
   public static DemoData synthetic() {
+    List<String> names = new java.util.ArrayList<>();
+    for (int k = 0; k < SyntheticDataset.CLASSES; k++) {
+      names.add("pattern-" + k);
+    }
     return new DemoData(
         new SyntheticDataset(Split.TRAIN, GENERATED_TRAIN),
         new SyntheticDataset(Split.TEST, GENERATED_TEST),
@@ -140,7 +210,8 @@ public record DemoData(
             + " train / "
             + GENERATED_TEST
             + " test images) - NOT Fashion-MNIST",
-        true);
+        Kind.GENERATED,
+        names);
   }
 
   private static DemoData fashion(Path folder) throws IOException {
@@ -148,7 +219,30 @@ public record DemoData(
         FashionMnist.open(folder, Split.TRAIN),
         FashionMnist.open(folder, Split.TEST),
         "Fashion-MNIST from " + folder.toAbsolutePath(),
-        false);
+        Kind.FASHION_MNIST,
+        FashionMnist.CLASS_NAMES);
+  }
+
+  /** An image folder, a tenth of each class held out for testing (seeded). */
+  static DemoData imageFolder(Path folder, long seed) throws IOException {
+    ImageFolderDataset.HoldOut split = ImageFolderDataset.holdOut(folder, seed);
+    List<String> classes = split.train().classes();
+    return new DemoData(
+        split.train(),
+        split.test(),
+        "image folder "
+            + folder.toAbsolutePath()
+            + " ("
+            + classes.size()
+            + " classes; "
+            + split.train().size()
+            + " train / "
+            + split.test().size()
+            + " held-out test images, seed "
+            + seed
+            + ")",
+        Kind.IMAGE_FOLDER,
+        classes);
   }
 
   private static boolean isRoot() {

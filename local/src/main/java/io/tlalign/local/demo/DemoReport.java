@@ -1,7 +1,10 @@
 package io.tlalign.local.demo;
 
+import io.tlalign.job.TlAlignJob;
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.model.eval.EvalResult;
+import io.tlalign.model.vit.DataConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +13,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 
 /** Writes the demo's {@code report.md}. */
@@ -22,12 +26,18 @@ public final class DemoReport {
       Configuration conf,
       DemoRun.Options options,
       long modelStep,
-      long lastMetricStep,
       EvalResult eval,
       double imagesPerSecond,
       Duration wall,
       long replayedImages,
-      int epochs) {}
+      int epochs,
+      List<String> labelNames,
+      Map<String, String> skippedFiles,
+      DeadLetters deadLetters,
+      Path export) {}
+
+  /** Skipped files and dead-letter reasons listed in full up to this many. */
+  static final int LISTED = 50;
 
   private DemoReport() {}
 
@@ -55,15 +65,33 @@ public final class DemoReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "- Steps: %d of %d images; training rate %.1f images/s\n",
-            f.lastMetricStep(),
-            f.options().batch(),
+            "- Steps: %d of %d images%s; training rate %.1f images/s\n",
+            f.modelStep(),
+            f.options().recipe().batch(),
+            // Fewer when skipped files used up part of the replay's reads.
+            f.modelStep() < f.options().steps()
+                ? " ("
+                    + f.options().steps()
+                    + " asked; "
+                    + f.replayedImages()
+                    + " images were sent, the other reads were skipped files)"
+                : "",
             f.imagesPerSecond()));
     b.append(
         String.format(
             Locale.ROOT,
             "- Wall time of the whole demo: %.1f s\n\n",
             f.wall().toMillis() / 1000.0));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "- Skipped files: %d; dead-lettered records: %d (see below)\n",
+            f.skippedFiles().size(),
+            f.deadLetters().count()));
+    b.append(
+        "- Export of the model: `"
+            + f.export()
+            + "/` (model.safetensors with timm names, config.json with the label names)\n\n");
     b.append("![training loss and test accuracy](curves.png)\n\n");
     b.append("## Setup\n\n");
     b.append("| | |\n|---|---|\n");
@@ -75,6 +103,7 @@ public final class DemoReport {
             + " training images ("
             + f.epochs()
             + " epoch(s), shuffled per epoch) to `images.train`; the test split to `images.eval`");
+    row(b, "Classes", f.labelNames().size() + ": " + String.join(", ", f.labelNames()));
     row(b, "Kafka", "local KRaft broker, child process, temp folder (deleted at the end)");
     row(b, "Flink", "local cluster in the demo's JVM, bounded job");
     row(b, "Model", f.conf().get(TlAlignOptions.MODEL));
@@ -90,10 +119,7 @@ public final class DemoReport {
             + f.conf().get(TlAlignOptions.TOTAL_STEPS)
             + " steps");
     row(b, "Label smoothing", Double.toString(f.conf().get(TlAlignOptions.LABEL_SMOOTHING)));
-    row(
-        b,
-        "Augmentation",
-        f.conf().get(TlAlignOptions.AUGMENT) ? "shift up to 2 px, horizontal flip" : "none");
+    row(b, "Augmentation", augmentation(f.conf()));
     row(b, "PyTorch threads", Integer.toString(f.conf().get(TlAlignOptions.INTRA_OP_THREADS)));
     row(b, "Seed", Long.toString(f.conf().get(TlAlignOptions.SEED)));
     row(b, "Cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
@@ -113,7 +139,52 @@ public final class DemoReport {
               r.meanAlignedShareA()));
     }
     b.append("\nAll metrics: `metrics.csv`.\n");
+    b.append("\n## Skipped files\n\n");
+    if (f.skippedFiles().isEmpty()) {
+      b.append("None: every file was sent.\n");
+    } else {
+      b.append("Not sent to the job, or not scored, each with its reason:\n\n");
+      f.skippedFiles().entrySet().stream()
+          .limit(LISTED)
+          .forEach(
+              e ->
+                  b.append("- `")
+                      .append(e.getKey())
+                      .append("`: ")
+                      .append(e.getValue())
+                      .append('\n'));
+      if (f.skippedFiles().size() > LISTED) {
+        b.append("- ... and ").append(f.skippedFiles().size() - LISTED).append(" more\n");
+      }
+    }
+    b.append("\n## Dead letters\n\n");
+    if (f.deadLetters().count() == 0) {
+      b.append("None: the job accepted every record it read.\n");
+    } else {
+      b.append("| reason | records | first message |\n|---|---:|---|\n");
+      f.deadLetters()
+          .byReason()
+          .forEach(
+              (reason, n) ->
+                  b.append(
+                      String.format(
+                          Locale.ROOT,
+                          "| %s | %d | %s |\n",
+                          reason,
+                          n,
+                          f.deadLetters().firstMessage().get(reason).replace("|", "\\|"))));
+    }
     Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
+  }
+
+  private static String augmentation(Configuration conf) {
+    if (!conf.get(TlAlignOptions.AUGMENT)) {
+      return "none";
+    }
+    DataConfig data = TlAlignJob.dataConfig(TrainerSettings.from(conf).model(), conf);
+    return data.randomResizedCrop()
+        ? "RandomResizedCrop and horizontal flip (tlalign.scale, ratio, hflip)"
+        : "shift up to 2 px, horizontal flip";
   }
 
   private static void row(StringBuilder b, String key, String value) {

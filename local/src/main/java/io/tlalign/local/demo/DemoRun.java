@@ -1,21 +1,24 @@
 package io.tlalign.local.demo;
 
 import io.tlalign.datasets.ReplaySummary;
+import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.local.AccuracyCurve;
 import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
+import io.tlalign.local.RunFolder;
 import io.tlalign.local.TestSet;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.weights.PretrainedWeights;
+import io.tlalign.model.weights.WeightsExport;
 import io.tlalign.schemas.ModelRef;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 
@@ -28,20 +31,15 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class DemoRun {
 
-  /** What to run. */
+  /** What to run: {@code steps} of {@code mixing} from {@code seed} with {@code recipe}. */
   public record Options(
       int steps,
       TargetMode mixing,
-      Path dataFlag,
-      Path outDir,
-      int batch,
-      double lr,
-      long warmup,
-      boolean augment,
-      int threads,
       long seed,
+      Path dataFlag,
+      Path runDir,
       boolean terminal,
-      Path initFrom) {}
+      LocalRunConfig recipe) {}
 
   /** What came out. */
   public record Result(
@@ -50,16 +48,21 @@ public final class DemoRun {
       double imagesPerSecond,
       Path report,
       Duration wall,
-      boolean generatedData) {
+      boolean generatedData,
+      long skippedFiles,
+      long deadLettered) {
 
     /** The demo's last line. */
     public String lastLine() {
       return String.format(
           java.util.Locale.ROOT,
-          "demo: test_accuracy=%.4f steps=%d images_per_s=%.1f report=%s",
+          "demo: test_accuracy=%.4f steps=%d images_per_s=%.1f skipped=%d dead_lettered=%d"
+              + " report=%s",
           testAccuracy,
           steps,
           imagesPerSecond,
+          skippedFiles,
+          deadLettered,
           report);
     }
   }
@@ -80,39 +83,48 @@ public final class DemoRun {
   public Result run(PrintStream log) throws Exception {
     System.setProperty("java.awt.headless", "true");
     long t0 = System.nanoTime();
-    DemoData data = DemoData.resolve(options.dataFlag(), log);
+    DemoData data = DemoData.resolve(options.dataFlag(), options.seed(), log);
     log.println("demo: data: " + data.description());
-    try (LocalStack stack = LocalStack.start("demo", log)) {
+    SkippedFiles skipped = new SkippedFiles();
+    try (LocalStack stack = LocalStack.start("demo", log, RunFolder.brokerLogs(options.runDir()))) {
       this.stack = stack;
       String bootstrap = stack.bootstrapServers();
-      long images = (long) options.steps() * options.batch();
+      long images = (long) options.steps() * options.recipe().batch();
       int epochs = (int) Math.max(1, (images + data.train().size() - 1) / data.train().size());
       ReplaySummary train =
-          stack.replay(data.train(), "images.train", epochs, options.seed(), images);
+          stack.replay(data.train(), "images.train", epochs, options.seed(), images, skipped);
       log.println("demo: replayed " + train.line());
-      ReplaySummary eval = stack.replayInOrder(data.test(), "images.eval");
+      ReplaySummary eval = stack.replayInOrder(data.test(), "images.eval", skipped);
       log.println("demo: replayed " + eval.line());
 
-      Configuration conf = configuration(bootstrap);
+      Configuration conf = configuration(bootstrap, data.numClasses());
       log.printf(
           java.util.Locale.ROOT,
           "demo: training %s (%s) for %d steps of %d images on a local Flink cluster%n",
           conf.get(TlAlignOptions.MODEL),
           options.mixing(),
           options.steps(),
-          options.batch());
-      TestSet testSet = TestSet.of(data.test());
+          options.recipe().batch());
+      TestSet testSet =
+          TestSet.of(
+              data.test(),
+              TrainerSettings.from(conf).data(),
+              conf.get(TlAlignOptions.MAX_IMAGE_PIXELS),
+              skipped::onSkipped);
       ScoredRun scored =
           ScoredRun.run(
               conf, "tlalign-demo", "demo", options.terminal(), stack, testSet, CURVE_IMAGES, log);
       List<MetricRow> rows = scored.outcome().metrics().stream().map(MetricRow::of).toList();
-      long lastStep = scored.lastStep();
       double rate = scored.outcome().meanImagesPerSecond();
       List<AccuracyCurve.Point> curve = scored.curve();
       ModelRef ref = scored.outcome().newestModel();
       EvalResult result = scored.finalEval();
+      DeadLetters deadLetters =
+          DeadLetters.read(KafkaClients.from(conf), conf.get(TlAlignOptions.DEAD_LETTER_TOPIC));
 
-      Path runDir = runDir(options.outDir());
+      Path runDir = options.runDir();
+      Path export = runDir.resolve(EXPORT_FOLDER);
+      exportModel(ref, data.labelNames(), export);
       MetricsCsv.write(runDir.resolve("metrics.csv"), rows);
       CurvesChart.write(
           runDir.resolve("curves.png"),
@@ -121,7 +133,11 @@ public final class DemoRun {
           result.accuracy(),
           "tlalign demo: "
               + options.mixing()
-              + (data.generated() ? " on GENERATED data" : " on Fashion-MNIST"));
+              + switch (data.kind()) {
+                case GENERATED -> " on GENERATED data";
+                case FASHION_MNIST -> " on Fashion-MNIST";
+                case IMAGE_FOLDER -> " on an image folder";
+              });
       Duration wall = Duration.ofNanos(System.nanoTime() - t0);
       Path report = runDir.resolve("report.md");
       DemoReport.write(
@@ -132,44 +148,51 @@ public final class DemoRun {
               conf,
               options,
               ref.getStep(),
-              lastStep,
               result,
               rate,
               wall,
               train.records(),
-              epochs),
+              epochs,
+              data.labelNames(),
+              skipped.reasons(),
+              deadLetters,
+              runDir.relativize(export)),
           rows.subList(Math.max(0, rows.size() - LAST_ROWS), rows.size()));
-      return new Result(result.accuracy(), ref.getStep(), rate, report, wall, data.generated());
+      return new Result(
+          result.accuracy(),
+          ref.getStep(),
+          rate,
+          report,
+          wall,
+          data.generated(),
+          skipped.count(),
+          deadLetters.count());
     }
   }
 
-  Configuration configuration(String bootstrap) {
+  /** The run folder's export of the newest model: timm names, the class names as label names. */
+  static final String EXPORT_FOLDER = "model";
+
+  private static void exportModel(ModelRef ref, List<String> labelNames, Path dir)
+      throws IOException {
+    PretrainedWeights.AsIs model =
+        PretrainedWeights.loadAsIs(Path.of(URI.create(ref.getUri())), null);
+    WeightsExport.write(
+        model.weights().parameters(),
+        model.config(),
+        model.data(),
+        WeightsExport.Names.TIMM,
+        dir,
+        labelNames);
+  }
+
+  Configuration configuration(String bootstrap, int numClasses) {
     Configuration conf =
-        new LocalRunConfig(
-                options.mixing(),
-                options.batch(),
-                options.lr(),
-                options.warmup(),
-                options.steps(),
-                options.seed(),
-                options.augment(),
-                options.threads(),
-                "vit-tiny-fm")
-            .toConfiguration(bootstrap, stack.work(), "");
-    if (options.initFrom() != null) {
-      conf.set(TlAlignOptions.INIT_FROM, options.initFrom().toAbsolutePath().toString());
-    }
+        options
+            .recipe()
+            .toConfiguration(
+                options.mixing(), options.steps(), options.seed(), bootstrap, stack.work(), "");
+    conf.set(TlAlignOptions.NUM_CLASSES, numClasses);
     return conf;
-  }
-
-  /** runs/<yyyyMMdd-HHmmss>, with a suffix if that exists already. */
-  public static Path runDir(Path outDir) throws IOException {
-    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path dir = outDir.resolve(stamp);
-    for (int i = 2; Files.exists(dir); i++) {
-      dir = outDir.resolve(stamp + "-" + i);
-    }
-    Files.createDirectories(dir);
-    return dir;
   }
 }

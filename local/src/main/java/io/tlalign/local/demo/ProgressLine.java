@@ -1,48 +1,45 @@
 package io.tlalign.local.demo;
 
+import io.tlalign.datasets.ProgressPrinter;
 import io.tlalign.local.MetricsMonitor;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * The live progress line on stderr: redrawn in place with {@code \r} at most twice a second on a
- * terminal, otherwise printed as a new line every 10 seconds.
+ * The training runs' progress line ({@code demo}, {@code experiment}, {@code train}): step, loss,
+ * rate, ETA and the mean lambda against the mean aligned share, shown by a {@link ProgressPrinter}
+ * (redrawn in place on a terminal, a plain line every 10 seconds elsewhere).
  */
 public final class ProgressLine {
 
-  private final PrintStream err;
+  private final ProgressPrinter printer;
   private final String label;
-  private final boolean terminal;
   private final long totalSteps;
-  private final long minIntervalNanos;
-  private long lastPrint = Long.MIN_VALUE;
-  private int lastLength;
 
   /** {@code label} starts each line, as in {@code "demo: step 10/900 ..."}. */
   public ProgressLine(PrintStream err, String label, boolean terminal, long totalSteps) {
-    this.err = err;
-    this.label = label;
-    this.terminal = terminal;
-    this.totalSteps = totalSteps;
-    this.minIntervalNanos = terminal ? 500_000_000L : 10_000_000_000L;
+    this(
+        new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8)),
+        label,
+        terminal,
+        totalSteps);
   }
 
-  /** Shows {@code r} if the interval since the last print has passed (or {@code force}). */
-  public synchronized void update(MetricRow r, double etaSeconds, boolean force) {
-    long now = System.nanoTime();
-    if (!force && lastPrint != Long.MIN_VALUE && now - lastPrint < minIntervalNanos) {
-      return;
+  /** As above, onto a writer. */
+  public ProgressLine(PrintWriter err, String label, boolean terminal, long totalSteps) {
+    this.printer = new ProgressPrinter(err, terminal, System::nanoTime);
+    this.label = label;
+    this.totalSteps = totalSteps;
+  }
+
+  /** Shows {@code r} if the printer's period has passed (or {@code force}). */
+  public void update(MetricRow r, double etaSeconds, boolean force) {
+    if (force || printer.due()) {
+      printer.draw(format(label, r, totalSteps, etaSeconds));
     }
-    lastPrint = now;
-    String line = format(label, r, totalSteps, etaSeconds);
-    if (terminal) {
-      int pad = Math.max(0, lastLength - line.length());
-      err.print("\r" + line + " ".repeat(pad));
-      lastLength = line.length();
-    } else {
-      err.println(line);
-    }
-    err.flush();
   }
 
   /**
@@ -61,11 +58,8 @@ public final class ProgressLine {
   }
 
   /** Ends a redrawn line, so that what follows starts on a fresh line. */
-  public synchronized void finish() {
-    if (terminal && lastLength > 0) {
-      err.println();
-      lastLength = 0;
-    }
+  public void finish() {
+    printer.finish();
   }
 
   /** The line's text. */

@@ -6,6 +6,7 @@ import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.local.AccuracyCurve;
 import io.tlalign.local.BoundedTrainingRun;
 import io.tlalign.local.LocalStack;
+import io.tlalign.local.LocalWebUi;
 import io.tlalign.local.TestSet;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.schemas.ModelRef;
@@ -41,6 +42,7 @@ public record ScoredRun(
       int curveImages,
       PrintStream log)
       throws Exception {
+    LocalWebUi.configure(conf).ifPresent(url -> log.println(label + ": Flink web UI at " + url));
     ProgressLine progress =
         new ProgressLine(log, label, terminal, conf.get(TlAlignOptions.TOTAL_STEPS));
     BoundedTrainingRun.Outcome outcome;

@@ -4,6 +4,7 @@ import io.tlalign.datasets.DatasetImage;
 import io.tlalign.datasets.FashionMnist;
 import io.tlalign.datasets.ImageDataset;
 import io.tlalign.datasets.Split;
+import io.tlalign.job.ml.ImageRows;
 import io.tlalign.job.ml.TlAlignVitClassifier;
 import io.tlalign.job.ml.TlAlignVitModel;
 import io.tlalign.model.servable.TlAlignVitModelServable;
@@ -16,10 +17,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.ml.servable.api.DataFrame;
 import org.apache.flink.ml.servable.types.DataTypes;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -128,15 +125,7 @@ public final class TlAlignVitExample {
 
   private static Table table(
       StreamTableEnvironment tEnv, StreamExecutionEnvironment env, List<Row> rows) {
-    RowTypeInfo type =
-        new RowTypeInfo(
-            new TypeInformation<?>[] {
-              BasicTypeInfo.STRING_TYPE_INFO,
-              PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
-              BasicTypeInfo.INT_TYPE_INFO
-            },
-            new String[] {"id", "features", "label"});
-    return tEnv.fromDataStream(env.fromData(rows, type));
+    return tEnv.fromDataStream(env.fromData(rows, ImageRows.TYPE));
   }
 
   private static DataFrame frame(List<Row> rows) {

@@ -1,5 +1,6 @@
 package io.tlalign.local.experiment;
 
+import io.tlalign.local.LocalRunConfig;
 import io.tlalign.model.train.TargetMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +53,7 @@ public final class ExperimentReport {
 
   static String markdown(ExperimentRun.Result result, Setup s) {
     ExperimentRun.Options o = s.options();
+    LocalRunConfig recipe = o.recipe();
     StringBuilder b = new StringBuilder("# tlalign experiment: no-mix, CutMix and TL-Align\n\n");
     b.append("Written ").append(ZonedDateTime.now().withNano(0)).append(".\n\n");
     if (s.generated()) {
@@ -101,23 +103,23 @@ public final class ExperimentReport {
     b.append("## Setup\n\n| | |\n|---|---|\n");
     row(b, "Data", s.data());
     row(b, "Stream", "one replay for every run: " + o.epochs() + " epoch(s), shuffled per epoch");
-    row(b, "Model", o.model());
+    row(b, "Model", recipe.model());
     row(b, "Methods", String.join(", ", result.methods()));
     row(b, "Seeds", o.seeds() + " (0.." + (o.seeds() - 1) + "): model init, augmentation, boxes");
-    row(b, "Steps per run", s.steps() + " of " + o.batch() + " images");
+    row(b, "Steps per run", s.steps() + " of " + recipe.batch() + " images");
     row(
         b,
         "Optimizer",
         String.format(
             Locale.ROOT,
             "AdamW, peak lr %s, warm-up %d steps, cosine decay",
-            o.lr(),
-            Math.min(o.warmup(), Math.max(1, s.steps() / 5))));
+            recipe.lr(),
+            Math.min(recipe.warmup(), Math.max(1, s.steps() / 5))));
     row(
         b,
         "Accuracy curve",
         "each published model on the first " + o.curveImages() + " test images");
-    row(b, "PyTorch threads", Integer.toString(o.threads()));
+    row(b, "PyTorch threads", Integer.toString(recipe.threads()));
     row(b, "Cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
     row(
         b,

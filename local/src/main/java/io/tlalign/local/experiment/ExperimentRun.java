@@ -4,11 +4,12 @@ import io.tlalign.datasets.ReplaySummary;
 import io.tlalign.local.BoundedTrainingRun;
 import io.tlalign.local.LocalRunConfig;
 import io.tlalign.local.LocalStack;
+import io.tlalign.local.RunFolder;
 import io.tlalign.local.TestSet;
 import io.tlalign.local.demo.DemoData;
-import io.tlalign.local.demo.DemoRun;
 import io.tlalign.local.demo.ScoredRun;
 import io.tlalign.model.train.TargetMode;
+import io.tlalign.model.vit.VitPresets;
 import io.tlalign.schemas.TrainingMetric;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -27,23 +28,17 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class ExperimentRun {
 
-  /** What to run. */
+  /** What to run: each of {@code methods} from seeds 0 to {@code seeds - 1} with {@code recipe}. */
   public record Options(
       List<TargetMode> methods,
       int seeds,
       int epochs,
       long limit,
-      String model,
-      Path dataFlag,
-      Path outDir,
-      int batch,
-      double lr,
-      long warmup,
-      boolean augment,
-      int threads,
       int curveImages,
+      Path dataFlag,
+      Path runDir,
       boolean terminal,
-      Path initFrom) {}
+      LocalRunConfig recipe) {}
 
   /** What came out: every run, and where the report went. */
   public record Result(List<RunResult> runs, Path report, Path chart, boolean generatedData) {
@@ -82,23 +77,35 @@ public final class ExperimentRun {
     System.setProperty("java.awt.headless", "true");
     long t0 = System.nanoTime();
     DemoData data = DemoData.resolve(options.dataFlag(), log);
+    if (data.kind() == DemoData.Kind.IMAGE_FOLDER) {
+      // Its runs, test set and report assume Fashion-MNIST's 10 classes at 28x28.
+      throw new IllegalArgumentException(
+          "--data "
+              + options.dataFlag()
+              + " is an image folder; the experiment compares the methods on Fashion-MNIST. Train"
+              + " on the folder with: tlalign demo --data "
+              + options.dataFlag());
+    }
     log.println("experiment: data: " + data.description());
-    TestSet testSet = TestSet.of(data.test());
+    TestSet testSet =
+        TestSet.of(data.test(), VitPresets.dataConfig(VitPresets.byName(options.recipe().model())));
     List<RunResult> runs = new ArrayList<>();
     long steps;
-    try (LocalStack stack = LocalStack.start("experiment", log)) {
+    try (LocalStack stack =
+        LocalStack.start("experiment", log, RunFolder.brokerLogs(options.runDir()))) {
       long images = (long) options.epochs() * data.train().size();
       if (options.limit() > 0) {
         images = Math.min(images, options.limit());
       }
-      steps = images / options.batch();
+      int batch = options.recipe().batch();
+      steps = images / batch;
       if (steps < 1) {
         throw new IllegalArgumentException(
-            images + " training images make no step of " + options.batch() + "; replay more");
+            images + " training images make no step of " + batch + "; replay more");
       }
       // One stream for every run: shuffled per epoch with a fixed seed, whatever the run's seed.
       ReplaySummary train =
-          stack.replay(data.train(), "images.train", options.epochs(), 0L, steps * options.batch());
+          stack.replay(data.train(), "images.train", options.epochs(), 0L, steps * batch);
       log.println("experiment: replayed " + train.line());
       log.printf(
           Locale.ROOT,
@@ -107,14 +114,14 @@ public final class ExperimentRun {
           options.methods().stream().map(TargetMode::toString).collect(Collectors.joining(", ")),
           options.seeds(),
           steps,
-          options.batch());
+          batch);
       for (int seed = 0; seed < options.seeds(); seed++) {
         for (TargetMode method : options.methods()) {
           runs.add(runOne(stack, testSet, method, seed, steps, log));
         }
       }
     }
-    Path runDir = DemoRun.runDir(options.outDir());
+    Path runDir = options.runDir();
     Path chart = runDir.resolve("experiment.png");
     Result result = new Result(runs, runDir.resolve("experiment.md"), chart, data.generated());
     ExperimentChart.write(chart, result, steps);
@@ -136,22 +143,9 @@ public final class ExperimentRun {
       throws Exception {
     String tag = method + "-s" + seed;
     Configuration conf =
-        new LocalRunConfig(
-                method,
-                options.batch(),
-                options.lr(),
-                options.warmup(),
-                steps,
-                seed,
-                options.augment(),
-                options.threads(),
-                options.model())
-            .toConfiguration(stack.bootstrapServers(), stack.work(), tag);
-    if (options.initFrom() != null) {
-      conf.set(
-          io.tlalign.job.settings.TlAlignOptions.INIT_FROM,
-          options.initFrom().toAbsolutePath().toString());
-    }
+        options
+            .recipe()
+            .toConfiguration(method, steps, seed, stack.bootstrapServers(), stack.work(), tag);
     log.println("experiment: run " + tag + " ...");
     ScoredRun scored =
         ScoredRun.run(

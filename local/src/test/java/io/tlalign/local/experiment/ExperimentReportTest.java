@@ -2,6 +2,7 @@ package io.tlalign.local.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.local.LocalRunConfig;
 import io.tlalign.model.train.TargetMode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,17 +23,11 @@ class ExperimentReportTest {
             3,
             3,
             0,
-            "vit-tiny-fm",
+            2000,
             null,
             dir,
-            128,
-            2e-3,
-            100,
             false,
-            1,
-            2000,
-            false,
-            null);
+            new LocalRunConfig("vit-tiny-fm", 128, 2e-3, 100, false, 1, null));
     String md =
         ExperimentReport.markdown(
             r, new ExperimentReport.Setup("known data", false, o, 1000, 10_000, Duration.ZERO));

@@ -41,17 +41,20 @@ public final class GemmBenchmark {
    * @param warmup untimed products before them
    */
   public record Options(int m, int k, int n, List<Integer> threads, int reps, int warmup) {
+    /** Validates with messages that name the {@code bench gemm} option, the value and the fix. */
     public Options {
-      if (m <= 0 || k <= 0 || n <= 0) {
-        throw new IllegalArgumentException(
-            "m, k and n must be > 0, got " + m + ", " + k + ", " + n);
-      }
+      BenchArguments.positive("--m", m, "--m " + DEFAULT_M);
+      BenchArguments.positive("--k", k, "--k " + DEFAULT_K);
+      BenchArguments.positive("--n", n, "--n " + DEFAULT_N);
       if (threads.isEmpty() || threads.stream().anyMatch(t -> t <= 0)) {
-        throw new IllegalArgumentException("thread counts must be > 0, got " + threads);
-      }
-      if (reps <= 0 || warmup < 0) {
         throw new IllegalArgumentException(
-            "reps must be > 0 and warmup >= 0, got " + reps + " and " + warmup);
+            "thread counts must be > 0, got "
+                + threads
+                + "; try --threads 1,2, or leave --threads out for 1 and every core");
+      }
+      BenchArguments.positive("--reps", reps, "--reps 50");
+      if (warmup < 0) {
+        throw new IllegalArgumentException("warm-up products must be >= 0, got " + warmup);
       }
       threads = List.copyOf(threads);
     }

@@ -68,23 +68,15 @@ public final class StepBenchmark {
       int threads,
       int rssEvery) {
 
+    /** Validates with messages that name the {@code bench step} option, the value and the fix. */
     public Options {
       Objects.requireNonNull(preset, "preset");
-      if (batchSize <= 0) {
-        throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
-      }
-      if (steps <= 0) {
-        throw new IllegalArgumentException("steps must be > 0, got " + steps);
-      }
-      if (warmupSteps < 0) {
-        throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
-      }
-      if (threads <= 0) {
-        throw new IllegalArgumentException("threads must be > 0, got " + threads);
-      }
-      if (rssEvery < 0) {
-        throw new IllegalArgumentException("rssEvery must be >= 0, got " + rssEvery);
-      }
+      BenchArguments.preset(preset);
+      BenchArguments.positive("--batch-size", batchSize, "--batch-size 128");
+      BenchArguments.positive("--steps", steps, "--steps 50");
+      BenchArguments.positive("--threads", threads, "--threads 1");
+      BenchArguments.notNegative("--warmup", warmupSteps, "--warmup 3");
+      BenchArguments.notNegative("--rss-every", rssEvery, "--rss-every 100, or 0 for none");
     }
   }
 

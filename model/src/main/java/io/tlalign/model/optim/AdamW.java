@@ -25,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter, "Decoupled Weight Decay Regularization",
@@ -155,7 +156,25 @@ public final class AdamW implements AutoCloseable {
    */
   public double clipGradients(PairList<String, Parameter> params) {
     checkOpen();
-    double sumOfSquares = 0;
+    double[] sumOfSquares = {0};
+    forEachGradient(
+        params,
+        grad -> sumOfSquares[0] += grad.toType(DataType.FLOAT64, false).square().sum().getDouble());
+    double norm = Math.sqrt(sumOfSquares[0]);
+    if (!Double.isFinite(norm) || !config.clippingEnabled() || norm <= config.maxGradNorm()) {
+      return norm;
+    }
+    float scale = (float) (config.maxGradNorm() / (norm + CLIP_EPSILON));
+    withGradModeOff(() -> forEachGradient(params, grad -> grad.muli(scale)));
+    return norm;
+  }
+
+  /**
+   * Calls {@code action} with the gradient of each trainable parameter that has one, in the order
+   * of {@code params}; the gradient and what the action makes from it belong to a scope on the
+   * gradient's device, closed after each call.
+   */
+  private void forEachGradient(PairList<String, Parameter> params, Consumer<NDArray> action) {
     for (Pair<String, Parameter> pair : params) {
       NDArray array = trainableArray(pair.getValue());
       if (array == null || !array.hasGradient()) {
@@ -164,29 +183,9 @@ public final class AdamW implements AutoCloseable {
       try (NDManager scope = manager.newSubManager(array.getDevice())) {
         NDArray grad = array.getGradient();
         grad.attach(scope);
-        sumOfSquares += grad.toType(DataType.FLOAT64, false).square().sum().getDouble();
+        action.accept(grad);
       }
     }
-    double norm = Math.sqrt(sumOfSquares);
-    if (!Double.isFinite(norm) || !config.clippingEnabled() || norm <= config.maxGradNorm()) {
-      return norm;
-    }
-    float scale = (float) (config.maxGradNorm() / (norm + CLIP_EPSILON));
-    withGradModeOff(
-        () -> {
-          for (Pair<String, Parameter> pair : params) {
-            NDArray array = trainableArray(pair.getValue());
-            if (array == null || !array.hasGradient()) {
-              continue;
-            }
-            try (NDManager scope = manager.newSubManager(array.getDevice())) {
-              NDArray grad = array.getGradient();
-              grad.attach(scope);
-              grad.muli(scale);
-            }
-          }
-        });
-    return norm;
   }
 
   /**

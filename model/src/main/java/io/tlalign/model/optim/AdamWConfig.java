@@ -96,94 +96,38 @@ public record AdamWConfig(
    * it would exceed it.
    */
   public AdamWConfig withPeakLearningRate(double lr) {
-    return new AdamWConfig(
-        lr,
-        beta1,
-        beta2,
-        epsilon,
-        weightDecay,
-        warmupSteps,
-        totalSteps,
-        lr > 0 ? Math.min(minLearningRate, lr) : minLearningRate,
-        maxGradNorm);
+    double minLr = lr > 0 ? Math.min(minLearningRate, lr) : minLearningRate;
+    return copy(lr, minLr, warmupSteps, totalSteps, weightDecay, maxGradNorm);
   }
 
   public AdamWConfig withMinLearningRate(double minLr) {
-    return new AdamWConfig(
-        peakLearningRate,
-        beta1,
-        beta2,
-        epsilon,
-        weightDecay,
-        warmupSteps,
-        totalSteps,
-        minLr,
-        maxGradNorm);
+    return copy(peakLearningRate, minLr, warmupSteps, totalSteps, weightDecay, maxGradNorm);
   }
 
   public AdamWConfig withWarmupSteps(long warmup) {
-    return new AdamWConfig(
-        peakLearningRate,
-        beta1,
-        beta2,
-        epsilon,
-        weightDecay,
-        warmup,
-        totalSteps,
-        minLearningRate,
-        maxGradNorm);
+    return withSchedule(warmup, totalSteps);
   }
 
   public AdamWConfig withTotalSteps(long total) {
-    return new AdamWConfig(
-        peakLearningRate,
-        beta1,
-        beta2,
-        epsilon,
-        weightDecay,
-        warmupSteps,
-        total,
-        minLearningRate,
-        maxGradNorm);
+    return withSchedule(warmupSteps, total);
   }
 
   /** A copy with both schedule lengths, for changes that would be invalid one at a time. */
   public AdamWConfig withSchedule(long warmup, long total) {
-    return new AdamWConfig(
-        peakLearningRate,
-        beta1,
-        beta2,
-        epsilon,
-        weightDecay,
-        warmup,
-        total,
-        minLearningRate,
-        maxGradNorm);
+    return copy(peakLearningRate, minLearningRate, warmup, total, weightDecay, maxGradNorm);
   }
 
   public AdamWConfig withWeightDecay(double wd) {
-    return new AdamWConfig(
-        peakLearningRate,
-        beta1,
-        beta2,
-        epsilon,
-        wd,
-        warmupSteps,
-        totalSteps,
-        minLearningRate,
-        maxGradNorm);
+    return copy(peakLearningRate, minLearningRate, warmupSteps, totalSteps, wd, maxGradNorm);
   }
 
   public AdamWConfig withMaxGradNorm(double norm) {
-    return new AdamWConfig(
-        peakLearningRate,
-        beta1,
-        beta2,
-        epsilon,
-        weightDecay,
-        warmupSteps,
-        totalSteps,
-        minLearningRate,
-        norm);
+    return copy(peakLearningRate, minLearningRate, warmupSteps, totalSteps, weightDecay, norm);
+  }
+
+  /** This config with the settings the withers change; the betas and epsilon stay. */
+  private AdamWConfig copy(
+      double lr, double minLr, long warmup, long total, double wd, double norm) {
+    return new AdamWConfig(lr, beta1, beta2, epsilon, wd, warmup, total, minLr, norm);
   }
 }

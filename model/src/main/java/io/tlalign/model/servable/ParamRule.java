@@ -73,6 +73,18 @@ public final class ParamRule<T> implements ParamValidator<T> {
     return new ParamRule<>(v -> true, "a value (not null)");
   }
 
+  /**
+   * A rule of the declaring class's own check ({@code test}, e.g. a constructor that throws on a
+   * bad value, wrapped to answer false), so that a Param and the option it mirrors accept the same
+   * values.
+   *
+   * @param nullable true: null means "not set" and is accepted
+   */
+  public static <T> ParamRule<T> of(
+      SerializablePredicate<T> test, String expectation, boolean nullable) {
+    return new ParamRule<>(test, expectation, nullable);
+  }
+
   /** Null (not set) or a column name that is not blank: for optional columns. */
   public static ParamRule<String> optionalColumnName() {
     return new ParamRule<>(v -> !v.isBlank(), "null or a column name that is not blank", true);

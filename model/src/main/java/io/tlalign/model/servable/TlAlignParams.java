@@ -1,5 +1,6 @@
 package io.tlalign.model.servable;
 
+import java.util.Arrays;
 import org.apache.flink.ml.param.Param;
 import org.apache.flink.ml.param.WithParams;
 
@@ -16,7 +17,9 @@ public interface TlAlignParams<T> extends WithParams<T> {
           "Parameter "
               + param.name
               + " is given an invalid value "
-              + (value instanceof String ? "\"" + value + "\"" : String.valueOf(value))
+              + (value instanceof String
+                  ? "\"" + value + "\""
+                  : value instanceof Object[] a ? Arrays.toString(a) : String.valueOf(value))
               + "; it must be "
               + rule.expectation());
     }

@@ -1,8 +1,9 @@
 package io.tlalign.model.servable;
 
+import io.tlalign.model.data.EncodedImages;
+import io.tlalign.model.data.U8Image;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
-import io.tlalign.model.vit.VitConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -26,10 +27,13 @@ import org.apache.flink.ml.util.ServableReadWriteUtils;
  * the streaming job publishes and of {@code TlAlignVitModel.save}'s data, so {@link #load} reads a
  * saved model folder and {@link #fromModelFile} a published {@code .tlas} file.
  *
- * <p>{@link #transform} adds the prediction (INT), probability and raw prediction (DenseVector of K
- * doubles) columns, computed by {@link VitScorer}, the scoring core that {@code TlAlignVitModel}
- * and the streaming job's evaluation use too. Depends on flink-core and flink-ml-servable-core only
- * (no Flink runtime, streaming or table classes). Not thread-safe; close it to free the model.
+ * <p>{@link #transform} reads each image of the features column (raw pixels at the input size, or
+ * PNG or JPEG bytes of any size; see {@link ImagePixels#fromColumn}), prepares it with the data
+ * config the model file records (evaluation transform, then the normalisation) and adds the
+ * prediction (INT), probability and raw prediction (DenseVector of K doubles) columns, computed by
+ * {@link VitScorer}, the scoring core that {@code TlAlignVitModel} and the streaming job's
+ * evaluation use too. Depends on flink-core and flink-ml-servable-core only (no Flink runtime,
+ * streaming or table classes). Not thread-safe; close it to free the model.
  */
 public final class TlAlignVitModelServable
     implements ModelServable<TlAlignVitModelServable>,
@@ -95,14 +99,12 @@ public final class TlAlignVitModelServable
   @Override
   public DataFrame transform(DataFrame input) {
     VitScorer s = requireScorer();
-    VitConfig c = s.config();
     int column = input.getIndex(getFeaturesCol());
     List<Row> rows = input.collect();
-    int per = c.pixelsPerImage();
-    float[] pixels = new float[rows.size() * per];
+    List<U8Image> images = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       Object value = rows.get(i).get(column);
-      if (!(value instanceof byte[] raw)) {
+      if (!(value instanceof byte[] bytes)) {
         throw new IllegalArgumentException(
             "row "
                 + i
@@ -110,12 +112,12 @@ public final class TlAlignVitModelServable
                 + getFeaturesCol()
                 + " holds "
                 + (value == null ? "null" : value.getClass().getSimpleName())
-                + "; expected byte[] (raw unsigned pixels, row-major, channel-last)");
+                + "; expected byte[] (raw unsigned pixels, row-major, channel-last, or PNG or"
+                + " JPEG bytes)");
       }
-      ImagePixels.toChannelFirst(
-          raw, c.imageHeight(), c.imageWidth(), c.channels(), pixels, i * per);
+      images.add(ImagePixels.fromColumn(bytes, s.data(), EncodedImages.DEFAULT_MAX_PIXELS));
     }
-    Scores scores = s.score(pixels, rows.size(), getBatchSize());
+    Scores scores = s.scoreImages(images, getBatchSize());
     List<Integer> predictions = new ArrayList<>(rows.size());
     List<DenseVector> probabilities = new ArrayList<>(rows.size());
     List<DenseVector> logits = new ArrayList<>(rows.size());

@@ -3,14 +3,17 @@ package io.tlalign.model.servable;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.tlalign.model.data.U8Image;
 import io.tlalign.model.eval.EvalResult;
 import io.tlalign.model.eval.Evaluator;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitConfig;
 import io.tlalign.model.vit.VitPresets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The scoring core shared by the servable, the Flink ML model's transform and the streaming job's
@@ -34,14 +37,38 @@ public final class VitScorer implements AutoCloseable {
     return new VitScorer(TrainingSession.fromState(config, Device.cpu(), state));
   }
 
-  /** A scorer for a state of its own preset with {@code numClasses} classes. */
+  /**
+   * A scorer for a state of its own preset with {@code numClasses} classes, preparing images with
+   * the data config the state records (its preset's where it records none).
+   */
   public static VitScorer open(TrainingState state, int numClasses) {
     VitConfig model = VitPresets.byName(state.preset()).withNumClasses(numClasses);
-    return open(TrainingConfig.defaults(model, 0), state);
+    return open(TrainingConfig.defaults(model, 0).withData(dataConfigOf(state, model)), state);
+  }
+
+  /** The data config {@code state} was trained with: its metadata over the preset's. */
+  public static DataConfig dataConfigOf(TrainingState state, VitConfig model) {
+    return VitPresets.dataConfig(model, state.metadata());
   }
 
   public VitConfig config() {
     return session.model().config();
+  }
+
+  /** How images are prepared for this model: the evaluation transform and normalisation. */
+  public DataConfig data() {
+    return session.config().data();
+  }
+
+  /** Scores images of any size after {@link ImagePixels#toModelInput} with {@link #data()}. */
+  public Scores scoreImages(List<U8Image> images, int batchSize) {
+    DataConfig d = data();
+    int per = config().pixelsPerImage();
+    float[] pixels = new float[images.size() * per];
+    for (int i = 0; i < images.size(); i++) {
+      ImagePixels.toModelInput(images.get(i), d, pixels, i * per);
+    }
+    return score(pixels, images.size(), batchSize);
   }
 
   /** The step of the restored state. */

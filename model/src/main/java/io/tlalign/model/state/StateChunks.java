@@ -1,16 +1,19 @@
 package io.tlalign.model.state;
 
-import java.io.ByteArrayInputStream;
+import io.tlalign.schemas.ChunkHeader;
+import io.tlalign.schemas.RoundContribution;
+import io.tlalign.schemas.framing.ChunkFrame;
+import io.tlalign.schemas.framing.ChunkWriter;
+import io.tlalign.schemas.framing.CorruptChunkException;
+import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.SequenceInputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * Cuts an encoded state into self-describing chunks of bounded size and joins them back, refusing a
@@ -23,84 +26,96 @@ import java.util.zip.CRC32C;
  *
  * <h2>Chunk layout</h2>
  *
+ * <p>Each chunk is one {@link ChunkFrame}, the framing the sync topic uses too (little-endian;
+ * CRC32C per chunk, the state's SHA-256 in every header):
+ *
  * <pre>
- * offset  size  field (little-endian)
- * 0       4     magic, ASCII "TLCK" (54 4C 43 4B)
- * 4       4     int32  index of this chunk, 0-based
- * 8       4     int32  number of chunks n
- * 12      8     int64  total payload length T, all chunks together
- * 20      4     int32  CRC32C of this chunk's payload
- * 24      ...   payload: the next bytes of the encoded state
+ * offset   size  field
+ * 0        4     magic, ASCII "TLCF" (54 4C 43 46)
+ * 4        4     int32  frame version = 1
+ * 8        4     int32  H: header length
+ * 12       4     int32  D: data length
+ * 16       H     header: a ChunkHeader (Avro single-object encoding): index, count n, total
+ *                  length T of the encoded state, its SHA-256; no round contribution
+ * 16+H     D     data: the next bytes of the encoded state
+ * 16+H+D   4     CRC32C of bytes [0, 16+H+D)
  * </pre>
  *
- * <p>Every chunk but the last carries exactly {@code maxChunkBytes - 24} payload bytes.
+ * <p>Every chunk but the last carries exactly {@code maxChunkBytes - }{@link #HEADER_BYTES} data
+ * bytes. Chunks of the earlier TLCK framing (checkpoints of builds before this framing) are still
+ * read, by {@link LegacyStateChunks}; the first chunk's magic says which framing a list is in.
  */
 public final class StateChunks {
 
-  /** The bytes of header in front of every chunk's payload. */
-  public static final int HEADER_BYTES = 24;
+  /**
+   * The most bytes the framing adds around a chunk's data (prefix, header at its widest, checksum):
+   * a chunk of at most {@code maxChunkBytes} carries {@code maxChunkBytes - HEADER_BYTES} of data.
+   */
+  public static final int HEADER_BYTES = ChunkFrame.overheadBound(ChunkHeader.newBuilder());
 
-  private static final int MAGIC = 0x4B434C54; // "TLCK" read as a little-endian int32
   private static final int MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
 
   private StateChunks() {}
 
   /**
-   * Cuts {@code bytes} into chunks of at most {@code maxChunkBytes} bytes each, headers included.
-   * An empty input gives one chunk with an empty payload.
+   * Cuts {@code bytes} into chunks of at most {@code maxChunkBytes} bytes each, framing included.
+   * An empty input gives one chunk with no data.
    */
   public static List<byte[]> split(byte[] bytes, int maxChunkBytes) {
-    Writer w = writer(bytes.length, maxChunkBytes);
+    ChunkWriter w = writer(bytes.length, maxChunkBytes);
     w.write(bytes, 0, bytes.length);
     w.close();
-    return w.chunks();
+    return w.frames();
   }
 
   /**
-   * Joins chunks made by {@link #split} or {@link #writer} back into the original bytes, after
-   * checking every chunk header and payload checksum.
+   * Joins chunks made by {@link #split} or {@link #writer} (or TLCK chunks of earlier builds) back
+   * into the original bytes, after checking every chunk's frame and checksum and the state's
+   * SHA-256.
    *
    * @throws CorruptTrainingStateException naming the missing, misplaced or altered chunk
    */
   public static byte[] join(List<byte[]> chunks) throws CorruptTrainingStateException {
-    long total = verify(chunks);
-    if (total > MAX_ARRAY_BYTES) {
-      throw new CorruptTrainingStateException(
-          "training state chunks hold "
-              + total
-              + " bytes, more than one Java array holds; read them with open(chunks)");
+    try (InputStream in = open(chunks)) {
+      byte[] joined = in.readNBytes(MAX_ARRAY_BYTES);
+      if (in.read() >= 0) {
+        throw new CorruptTrainingStateException(
+            "training state chunks hold more bytes than one Java array holds; read them with"
+                + " open(chunks)");
+      }
+      return joined;
+    } catch (CorruptTrainingStateException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IllegalStateException("reading chunks in memory cannot fail", e);
     }
-    byte[] joined = new byte[(int) total];
-    int at = 0;
-    for (byte[] c : chunks) {
-      int n = c.length - HEADER_BYTES;
-      System.arraycopy(c, HEADER_BYTES, joined, at, n);
-      at += n;
-    }
-    return joined;
   }
 
   /**
-   * Checks every chunk as {@link #join} does, then returns a stream over the joined payloads that
+   * Checks every chunk as {@link #join} does, then returns a stream over the joined data that
    * copies nothing.
    *
    * @throws CorruptTrainingStateException naming the missing, misplaced or altered chunk
    */
   public static InputStream open(List<byte[]> chunks) throws CorruptTrainingStateException {
-    verify(chunks);
+    if (LegacyStateChunks.isLegacy(chunks)) {
+      return LegacyStateChunks.open(chunks);
+    }
     List<InputStream> parts = new ArrayList<>(chunks.size());
-    for (byte[] c : chunks) {
-      parts.add(new ByteArrayInputStream(c, HEADER_BYTES, c.length - HEADER_BYTES));
+    for (ChunkFrame f : verify(chunks)) {
+      parts.add(f.dataStream());
     }
     return new SequenceInputStream(Collections.enumeration(parts));
   }
 
   /**
    * An output stream that cuts exactly {@code totalBytes} written bytes into chunks of at most
-   * {@code maxChunkBytes}; {@link Writer#chunks()} returns them after {@link Writer#close()}.
+   * {@code maxChunkBytes}; {@link ChunkWriter#frames()} returns them after {@link
+   * ChunkWriter#close()}.
    */
-  public static Writer writer(long totalBytes, int maxChunkBytes) {
-    return new Writer(totalBytes, maxChunkBytes);
+  public static ChunkWriter writer(long totalBytes, int maxChunkBytes) {
+    chunkCount(totalBytes, maxChunkBytes);
+    return ChunkWriter.open(ChunkHeader.newBuilder(), totalBytes, maxChunkBytes - HEADER_BYTES);
   }
 
   /** The number of chunks {@code totalBytes} take at {@code maxChunkBytes} per chunk. */
@@ -109,243 +124,124 @@ public final class StateChunks {
       throw new IllegalArgumentException(
           "maxChunkBytes is "
               + maxChunkBytes
-              + ", which leaves no room for payload after the "
+              + ", which leaves no room for data after the "
               + HEADER_BYTES
-              + "-byte chunk header; pass at least "
+              + " bytes of chunk framing; pass at least "
               + (HEADER_BYTES + 1)
               + " (in practice a few MiB)");
     }
-    if (totalBytes < 0) {
-      throw new IllegalArgumentException("totalBytes is " + totalBytes + "; it cannot be negative");
-    }
-    long perChunk = maxChunkBytes - HEADER_BYTES;
-    long n = Math.max(1, (totalBytes + perChunk - 1) / perChunk);
-    if (n > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          totalBytes
-              + " bytes need "
-              + n
-              + " chunks of "
-              + maxChunkBytes
-              + "; raise maxChunkBytes");
-    }
-    return (int) n;
+    return ChunkWriter.chunkCount(totalBytes, maxChunkBytes - HEADER_BYTES);
   }
 
-  private static long verify(List<byte[]> chunks) throws CorruptTrainingStateException {
+  // ---------------------------------------------------------------------------------- checks
+
+  private static List<ChunkFrame> verify(List<byte[]> chunks) throws CorruptTrainingStateException {
     if (chunks.isEmpty()) {
       throw new CorruptTrainingStateException(
           "no training state chunks; a chunked state has at least one chunk");
     }
-    int declaredCount = -1;
-    long declaredTotal = -1;
-    BitSet seen = new BitSet();
+    List<ChunkFrame> frames = new ArrayList<>(chunks.size());
     for (int pos = 0; pos < chunks.size(); pos++) {
-      byte[] c = chunks.get(pos);
-      if (c == null || c.length < HEADER_BYTES) {
+      frames.add(frame(chunks.get(pos), pos));
+    }
+    ChunkHeader first = frames.get(0).header();
+    List<ChunkOrder.Place> places = new ArrayList<>(frames.size());
+    for (ChunkFrame f : frames) {
+      ChunkHeader h = f.header();
+      places.add(
+          new ChunkOrder.Place(h.getIndex(), h.getCount(), h.getPayloadBytes(), f.dataLength()));
+    }
+    ChunkOrder.check(places);
+    for (int pos = 1; pos < frames.size(); pos++) {
+      ChunkHeader h = frames.get(pos).header();
+      if (!h.getPayloadSha256().equals(first.getPayloadSha256())) {
         throw new CorruptTrainingStateException(
             "training state chunk at position "
                 + pos
-                + " is "
-                + (c == null ? "null" : c.length + " bytes")
-                + ", shorter than the "
-                + HEADER_BYTES
-                + "-byte chunk header; the chunk was truncated");
-      }
-      ByteBuffer h = ByteBuffer.wrap(c, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      if (h.getInt(0) != MAGIC) {
-        throw new CorruptTrainingStateException(
-            "value at position " + pos + " is not a training state chunk (no 'TLCK' magic)");
-      }
-      int index = h.getInt(4);
-      int count = h.getInt(8);
-      long total = h.getLong(12);
-      if (pos == 0) {
-        declaredCount = count;
-        declaredTotal = total;
-        if (count < 1 || total < 0) {
-          throw new CorruptTrainingStateException(
-              "training state chunk 0 declares " + count + " chunks of " + total + " bytes");
-        }
-      } else if (count != declaredCount || total != declaredTotal) {
-        throw new CorruptTrainingStateException(
-            "training state chunk at position "
-                + pos
-                + " belongs to another state: it declares "
-                + count
-                + " chunks and "
-                + total
-                + " bytes, the first chunk "
-                + declaredCount
-                + " and "
-                + declaredTotal);
-      }
-      if (index >= 0 && index < declaredCount) {
-        seen.set(index);
+                + " belongs to another state: it declares the sha-256 "
+                + hex(h)
+                + ", the first chunk "
+                + hex(first));
       }
     }
-    if (chunks.size() != declaredCount) {
-      BitSet missing = new BitSet();
-      missing.set(0, Math.min(declaredCount, chunks.size() + 64));
-      missing.andNot(seen);
+    MessageDigest sha = sha256();
+    frames.forEach(f -> f.digestData(sha));
+    byte[] computed = sha.digest();
+    if (!MessageDigest.isEqual(computed, first.getPayloadSha256().bytes())) {
       throw new CorruptTrainingStateException(
-          "training state chunks are incomplete: the chunks declare "
-              + declaredCount
-              + ", got "
-              + chunks.size()
-              + (missing.isEmpty() ? "" : "; missing chunk(s) " + missing));
+          "training state chunks join into bytes of sha-256 "
+              + HexFormat.of().formatHex(computed)
+              + " but declare "
+              + hex(first)
+              + "; the chunks were joined from different states");
     }
-    long sum = 0;
-    for (int pos = 0; pos < chunks.size(); pos++) {
-      byte[] c = chunks.get(pos);
-      ByteBuffer h = ByteBuffer.wrap(c, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      int index = h.getInt(4);
-      if (index != pos) {
-        throw new CorruptTrainingStateException(
-            "training state chunk at position "
-                + pos
-                + " has index "
-                + index
-                + "; chunks must be given in order 0.."
-                + (declaredCount - 1)
-                + (seen.cardinality() < declaredCount
-                    ? " and chunk(s) " + missingOf(seen, declaredCount) + " are missing"
-                    : ""));
-      }
-      CRC32C crc = new CRC32C();
-      crc.update(c, HEADER_BYTES, c.length - HEADER_BYTES);
-      int stored = h.getInt(20);
-      if ((int) crc.getValue() != stored) {
-        throw new CorruptTrainingStateException(
-            "training state chunk "
-                + pos
-                + " payload checksum mismatch: stored crc32c "
-                + String.format("%08x", stored)
-                + ", computed "
-                + String.format("%08x", (int) crc.getValue())
-                + "; the chunk was altered");
-      }
-      sum += c.length - HEADER_BYTES;
-    }
-    if (sum != declaredTotal) {
-      throw new CorruptTrainingStateException(
-          "training state chunk payloads add up to "
-              + sum
-              + " bytes but the chunks declare "
-              + declaredTotal
-              + "; a chunk was truncated or padded");
-    }
-    return declaredTotal;
+    return frames;
   }
 
-  private static BitSet missingOf(BitSet seen, int count) {
-    BitSet missing = new BitSet();
-    missing.set(0, count);
-    missing.andNot(seen);
-    return missing;
+  /** One chunk's frame, checked, or the refusal that names the chunk. */
+  private static ChunkFrame frame(byte[] c, int pos) throws CorruptTrainingStateException {
+    if (c == null || c.length < ChunkFrame.MIN_FRAME_BYTES) {
+      throw new CorruptTrainingStateException(
+          "training state chunk at position "
+              + pos
+              + " is "
+              + (c == null ? "null" : c.length + " bytes")
+              + ", shorter than the "
+              + ChunkFrame.MIN_FRAME_BYTES
+              + "-byte frame of an empty chunk; the chunk was truncated");
+    }
+    ChunkFrame frame;
+    try {
+      frame = ChunkFrame.decode(c);
+    } catch (CorruptChunkException e) {
+      throw new CorruptTrainingStateException(
+          switch (e.reason()) {
+            case NOT_A_FRAME ->
+                "value at position "
+                    + pos
+                    + " is not a training state chunk (no 'TLCF' magic: "
+                    + e.getMessage()
+                    + ")";
+            case CHECKSUM_MISMATCH ->
+                "training state chunk "
+                    + pos
+                    + " payload "
+                    + e.getMessage()
+                    + "; the chunk was altered";
+            case TRUNCATED ->
+                "training state chunk at position "
+                    + pos
+                    + " is cut short: "
+                    + e.getMessage()
+                    + "; the chunk was truncated";
+            default -> "training state chunk at position " + pos + " is refused: " + e.getMessage();
+          },
+          e);
+    }
+    RoundContribution contribution = frame.header().getContribution();
+    if (contribution != null) {
+      throw new CorruptTrainingStateException(
+          "value at position "
+              + pos
+              + " is not a training state chunk: it is a sync message of run '"
+              + contribution.getRunId()
+              + "', replica "
+              + contribution.getReplica()
+              + ", round "
+              + contribution.getRound());
+    }
+    return frame;
   }
 
-  /**
-   * Writes exactly the announced number of bytes into chunks; a chunk is allocated when its first
-   * byte arrives, so the chunks are the only copy of the data.
-   */
-  public static final class Writer extends OutputStream {
-    private final long total;
-    private final int perChunk;
-    private final int count;
-    private final List<byte[]> chunks;
-    private byte[] current;
-    private int position;
-    private long written;
-    private boolean closed;
+  private static String hex(ChunkHeader h) {
+    return HexFormat.of().formatHex(h.getPayloadSha256().bytes());
+  }
 
-    private Writer(long total, int maxChunkBytes) {
-      this.count = chunkCount(total, maxChunkBytes);
-      this.total = total;
-      this.perChunk = maxChunkBytes - HEADER_BYTES;
-      this.chunks = new ArrayList<>(count);
-    }
-
-    @Override
-    public void write(int b) {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      if (closed) {
-        throw new IllegalStateException("chunk writer is closed");
-      }
-      if (len > total - written) {
-        throw new IllegalStateException(
-            "chunk writer announced "
-                + total
-                + " bytes but is asked to write "
-                + (written + len)
-                + "; pass the exact encoded size to writer()");
-      }
-      while (len > 0) {
-        if (current == null || position == current.length) {
-          startChunk();
-        }
-        int n = Math.min(len, current.length - position);
-        System.arraycopy(b, off, current, position, n);
-        position += n;
-        off += n;
-        len -= n;
-        written += n;
-      }
-    }
-
-    private void startChunk() {
-      if (current != null) {
-        seal();
-      }
-      long remaining = total - written;
-      current = new byte[HEADER_BYTES + (int) Math.min(perChunk, remaining)];
-      position = HEADER_BYTES;
-    }
-
-    private void seal() {
-      CRC32C crc = new CRC32C();
-      crc.update(current, HEADER_BYTES, current.length - HEADER_BYTES);
-      ByteBuffer.wrap(current, 0, HEADER_BYTES)
-          .order(ByteOrder.LITTLE_ENDIAN)
-          .putInt(MAGIC)
-          .putInt(chunks.size())
-          .putInt(count)
-          .putLong(total)
-          .putInt((int) crc.getValue());
-      chunks.add(current);
-    }
-
-    /**
-     * Seals the last chunk.
-     *
-     * @throws IllegalStateException if fewer bytes were written than announced
-     */
-    @Override
-    public void close() {
-      if (closed) {
-        return;
-      }
-      if (written != total) {
-        throw new IllegalStateException(
-            "chunk writer announced " + total + " bytes but got " + written);
-      }
-      if (current == null) {
-        startChunk(); // total == 0: one chunk with an empty payload
-      }
-      seal();
-      closed = true;
-    }
-
-    /** The chunks, in order; only after {@link #close()}. */
-    public List<byte[]> chunks() {
-      if (!closed) {
-        throw new IllegalStateException("close the chunk writer before taking its chunks");
-      }
-      return Collections.unmodifiableList(chunks);
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime provides SHA-256", e);
     }
   }
 }

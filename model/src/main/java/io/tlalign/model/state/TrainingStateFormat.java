@@ -1,5 +1,6 @@
 package io.tlalign.model.state;
 
+import io.tlalign.schemas.framing.ChunkWriter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,11 +17,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32C;
 
 /**
@@ -64,15 +70,29 @@ import java.util.zip.CRC32C;
  *
  * <p>Writing and reading stream ({@link #writeTo}, {@link #readFrom}), so a large state is never
  * held twice in memory; {@link #toChunks} and {@link #fromChunks} do the same through {@link
- * StateChunks} for Flink state.
+ * StateChunks} for Flink state, where the encoding travels as the payload of chunk frames.
+ *
+ * <h2>Versions</h2>
+ *
+ * <p>Every version starts with the same 20-byte prefix (magic, version, length, header length); the
+ * reader checks the version against {@link #READABLE_VERSIONS} and dispatches to that version's
+ * reader, so a second version is read next to the first rather than instead of it.
  */
 public final class TrainingStateFormat {
 
   /** The first four bytes of every encoding: ASCII "TLAS". */
   public static final int MAGIC = 0x53414C54; // "TLAS" read as a little-endian int32
 
-  /** The format version this build writes and reads. */
+  /** The format version this build writes. */
   public static final int VERSION = 1;
+
+  /**
+   * The format versions this build reads; {@link #readFrom} dispatches on the version. A new
+   * version keeps the 20-byte prefix (magic, version, length, header length), joins this set and
+   * gets its own reader next to {@code readVersion1}.
+   */
+  public static final SortedSet<Integer> READABLE_VERSIONS =
+      Collections.unmodifiableSortedSet(new TreeSet<>(Set.of(1)));
 
   /** The largest header accepted: ample for thousands of parameters and a large RNG state. */
   public static final int MAX_HEADER_BYTES = 16 << 20;
@@ -139,14 +159,14 @@ public final class TrainingStateFormat {
   public static List<byte[]> toChunks(TrainingState state, int maxChunkBytes) {
     byte[] header = header(state);
     long length = OVERHEAD_BYTES + header.length + dataBytes(state);
-    StateChunks.Writer out = StateChunks.writer(length, maxChunkBytes);
+    ChunkWriter out = StateChunks.writer(length, maxChunkBytes);
     try {
       write(state, header, out);
       out.close();
     } catch (IOException e) {
       throw new IllegalStateException("writing to memory cannot fail", e);
     }
-    return out.chunks();
+    return out.frames();
   }
 
   private static void write(TrainingState state, byte[] header, OutputStream out)
@@ -302,14 +322,8 @@ public final class TrainingStateFormat {
               + (bytes.length - prefix.length)
               + " unexpected trailing bytes (two states joined, or a corrupted length field)");
     }
-    int crcAt = PREFIX_BYTES + prefix.headerLength;
-    checkHeaderCrc(bytes, crcAt, ByteBuffer.wrap(bytes, crcAt, CRC_BYTES).order(LE).getInt());
-    int shaAt = bytes.length - TRAILER_BYTES;
-    MessageDigest sha = sha256();
-    sha.update(bytes, 0, shaAt);
-    checkDigest(Arrays.copyOfRange(bytes, shaAt, bytes.length), sha.digest());
     try {
-      return read(new ByteArrayInputStream(bytes), false);
+      return read(new ByteArrayInputStream(bytes));
     } catch (CorruptTrainingStateException e) {
       throw e;
     } catch (IOException e) {
@@ -326,7 +340,7 @@ public final class TrainingStateFormat {
    * @throws IOException if {@code in} fails
    */
   public static TrainingState readFrom(InputStream in) throws IOException {
-    return read(in, true);
+    return read(in);
   }
 
   /**
@@ -337,7 +351,7 @@ public final class TrainingStateFormat {
    */
   public static TrainingState fromChunks(List<byte[]> chunks) throws CorruptTrainingStateException {
     try (InputStream in = StateChunks.open(chunks)) {
-      TrainingState state = read(in, true);
+      TrainingState state = read(in);
       long extra = in.transferTo(OutputStream.nullOutputStream());
       if (extra > 0) {
         throw new CorruptTrainingStateException(
@@ -354,8 +368,9 @@ public final class TrainingStateFormat {
     }
   }
 
-  private static TrainingState read(InputStream in, boolean verifyChecksums) throws IOException {
-    Source src = new Source(in, verifyChecksums ? sha256() : null);
+  /** Reads the prefix that every version starts with, then the rest as that version lays it out. */
+  private static TrainingState read(InputStream in) throws IOException {
+    Source src = new Source(in, sha256());
     byte[] prefixBytes = new byte[PREFIX_BYTES];
     int got = src.readUpTo(prefixBytes, 0, PREFIX_BYTES);
     if (got < PREFIX_BYTES) {
@@ -369,14 +384,20 @@ public final class TrainingStateFormat {
     }
     Prefix prefix = Prefix.parse(prefixBytes);
     src.declaredLength = prefix.length;
+    return switch (prefix.version) {
+      case 1 -> readVersion1(src, prefixBytes, prefix);
+      default -> throw unsupported(prefix.version); // Prefix.parse admits only READABLE_VERSIONS
+    };
+  }
 
+  /** Version 1 after its prefix: header, header CRC32C, tensor data, SHA-256 trailer. */
+  private static TrainingState readVersion1(Source src, byte[] prefixBytes, Prefix prefix)
+      throws IOException {
     byte[] header = new byte[prefix.headerLength];
     src.readFully(header);
     byte[] crcBytes = new byte[CRC_BYTES];
     src.readFully(crcBytes);
-    if (verifyChecksums) {
-      checkHeaderCrc(concat(prefixBytes, header), PREFIX_BYTES + header.length, le(crcBytes));
-    }
+    checkHeaderCrc(concat(prefixBytes, header), PREFIX_BYTES + header.length, le(crcBytes));
     Header h = Header.parse(header);
     long dataBytes = h.dataBytes();
     long expected = OVERHEAD_BYTES + (long) header.length + dataBytes;
@@ -395,12 +416,10 @@ public final class TrainingStateFormat {
     List<NamedTensor> parameters = readTensors(src, buffer, h.parameters);
     List<NamedTensor> first = readTensors(src, buffer, h.moments);
     List<NamedTensor> second = readTensors(src, buffer, h.moments);
-    byte[] computed = verifyChecksums ? src.digest.digest() : null;
+    byte[] computed = src.digest.digest();
     byte[] stored = new byte[TRAILER_BYTES];
     src.readFully(stored);
-    if (verifyChecksums) {
-      checkDigest(stored, computed);
-    }
+    checkDigest(stored, computed);
     try {
       return new TrainingState(
           h.preset,
@@ -475,15 +494,20 @@ public final class TrainingStateFormat {
     }
     if (available >= 8) {
       int version = ByteBuffer.wrap(b, 4, 4).order(LE).getInt();
-      if (version != VERSION) {
-        throw new CorruptTrainingStateException(
-            "unsupported training state format version "
-                + version
-                + "; this build reads version "
-                + VERSION
-                + (version > VERSION ? " (the state was written by a newer build)" : ""));
+      if (!READABLE_VERSIONS.contains(version)) {
+        throw unsupported(version);
       }
     }
+  }
+
+  private static CorruptTrainingStateException unsupported(int version) {
+    return new CorruptTrainingStateException(
+        "unsupported training state format version "
+            + version
+            + "; this build reads version"
+            + (READABLE_VERSIONS.size() > 1 ? "s " : " ")
+            + READABLE_VERSIONS.stream().map(String::valueOf).collect(Collectors.joining(", "))
+            + (version > VERSION ? " (the state was written by a newer build)" : ""));
   }
 
   private static void checkHeaderCrc(byte[] bytes, int crcAt, int stored)
@@ -549,11 +573,12 @@ public final class TrainingStateFormat {
   }
 
   /** The fixed 20-byte prefix, checked for magic, version and plausible lengths. */
-  private record Prefix(long length, int headerLength) {
+  private record Prefix(int version, long length, int headerLength) {
 
     static Prefix parse(byte[] b) throws CorruptTrainingStateException {
       checkMagicAndVersion(b, PREFIX_BYTES);
       ByteBuffer buf = ByteBuffer.wrap(b, 0, PREFIX_BYTES).order(LE);
+      int version = buf.getInt(4);
       long length = buf.getLong(8);
       int headerLength = buf.getInt(16);
       if (length < OVERHEAD_BYTES) {
@@ -576,7 +601,7 @@ public final class TrainingStateFormat {
                 + length
                 + " bytes; the length fields are corrupt");
       }
-      return new Prefix(length, headerLength);
+      return new Prefix(version, length, headerLength);
     }
   }
 
@@ -721,9 +746,7 @@ public final class TrainingStateFormat {
 
     int readUpTo(byte[] b, int off, int len) throws IOException {
       int n = in.readNBytes(b, off, len);
-      if (digest != null) {
-        digest.update(b, off, n);
-      }
+      digest.update(b, off, n);
       consumed += n;
       return n;
     }

@@ -477,6 +477,7 @@ public final class TrainingSession implements AutoCloseable {
         .optMetadata(META_SEED, Long.toString(config.seed()))
         .optMetadata(META_TARGET_MODE, config.targetMode().name())
         .optMetadata(META_LABEL_SMOOTHING, Double.toString(config.labelSmoothing()))
+        .optMetadata(config.data().toMetadata())
         .build();
   }
 

@@ -63,10 +63,10 @@ public final class Block extends AbstractBlock {
     return new NDList(x.add(mixed), attended.get(1));
   }
 
+  /** The residual keeps x's shape: the block's outputs are shaped as its attention's. */
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape x = inputShapes[0];
-    return new Shape[] {x, new Shape(x.get(0), x.get(1), x.get(1))};
+    return attn.getOutputShapes(inputShapes);
   }
 
   @Override

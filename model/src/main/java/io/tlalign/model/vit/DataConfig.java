@@ -1,6 +1,9 @@
 package io.tlalign.model.vit;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * What a model expects of its input images, read by both the training and the evaluation transform
@@ -69,6 +72,80 @@ public record DataConfig(
   /** One 8-bit value of channel {@code c} as the model sees it: {@code (v / 255 - mean) / std}. */
   public float normalise(int v, int c) {
     return (v / 255f - mean[c]) / std[c];
+  }
+
+  /** Metadata keys of {@link #toMetadata}: a model file's own record of its input's data config. */
+  public static final String META_MEAN = "data.mean";
+
+  public static final String META_STD = "data.std";
+  public static final String META_CROP_PCT = "data.crop_pct";
+  public static final String META_INTERPOLATION = "data.interpolation";
+
+  /**
+   * What scoring needs to reproduce this config (mean, std, crop_pct, interpolation), as strings
+   * that round-trip exactly, for a model file's metadata. The size and channels are the preset's.
+   */
+  public Map<String, String> toMetadata() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(META_MEAN, join(mean));
+    m.put(META_STD, join(std));
+    m.put(META_CROP_PCT, Double.toString(cropPct));
+    m.put(META_INTERPOLATION, interpolation.name().toLowerCase(Locale.ROOT));
+    return m;
+  }
+
+  /**
+   * This config with the entries of {@link #toMetadata} that {@code metadata} holds (a model file
+   * written before they existed keeps this config).
+   *
+   * @throws IllegalArgumentException naming the key and value that do not parse or do not fit
+   */
+  public DataConfig withMetadata(Map<String, String> metadata) {
+    DataConfig d = this;
+    try {
+      if (metadata.containsKey(META_MEAN)) {
+        d = d.withMean(floats(metadata.get(META_MEAN)));
+      }
+      if (metadata.containsKey(META_STD)) {
+        d = d.withStd(floats(metadata.get(META_STD)));
+      }
+      if (metadata.containsKey(META_CROP_PCT)) {
+        d = d.withCropPct(Double.parseDouble(metadata.get(META_CROP_PCT)));
+      }
+      if (metadata.containsKey(META_INTERPOLATION)) {
+        d =
+            d.withInterpolation(
+                Interpolation.valueOf(
+                    metadata.get(META_INTERPOLATION).trim().toUpperCase(Locale.ROOT)));
+      }
+    } catch (IllegalArgumentException e) {
+      Map<String, String> ours = new LinkedHashMap<>();
+      for (String k : toMetadata().keySet()) {
+        if (metadata.containsKey(k)) {
+          ours.put(k, metadata.get(k));
+        }
+      }
+      throw new IllegalArgumentException(
+          "the model's data config " + ours + " does not fit " + this + ": " + e.getMessage(), e);
+    }
+    return d;
+  }
+
+  private static String join(float[] values) {
+    StringBuilder b = new StringBuilder();
+    for (float v : values) {
+      b.append(b.length() == 0 ? "" : ",").append(v);
+    }
+    return b.toString();
+  }
+
+  private static float[] floats(String text) {
+    String[] parts = text.split(",", -1);
+    float[] out = new float[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      out[i] = Float.parseFloat(parts[i].trim());
+    }
+    return out;
   }
 
   public DataConfig withMean(float[] m) {

@@ -53,16 +53,7 @@ public record VitConfig(
     positive(depth, "depth");
     positive(numHeads, "numHeads");
     positive(numClasses, "numClasses");
-    if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
-      throw new IllegalArgumentException(
-          "image "
-              + imageHeight
-              + "x"
-              + imageWidth
-              + " is not a multiple of patchSize "
-              + patchSize
-              + "; pick a patch size that divides both sides");
-    }
+    TokenLayout.requirePatchesTile(imageHeight, imageWidth, patchSize, "patchSize");
     if (embedDim % numHeads != 0) {
       throw new IllegalArgumentException(
           "embedDim "
@@ -99,20 +90,20 @@ public record VitConfig(
   }
 
   public int gridHeight() {
-    return imageHeight / patchSize;
+    return tokenLayout().gridHeight();
   }
 
   public int gridWidth() {
-    return imageWidth / patchSize;
+    return tokenLayout().gridWidth();
   }
 
   public int numPatches() {
-    return gridHeight() * gridWidth();
+    return tokenLayout().numPatches();
   }
 
   /** N: patches plus the class token where there is one. */
   public int numTokens() {
-    return numPatches() + (hasClassToken() ? 1 : 0);
+    return tokenLayout().numTokens();
   }
 
   public int headDim() {
@@ -129,42 +120,25 @@ public record VitConfig(
   }
 
   public VitConfig withNumClasses(int k) {
-    return new VitConfig(
-        name,
-        imageHeight,
-        imageWidth,
-        channels,
-        patchSize,
-        embedDim,
-        depth,
-        numHeads,
-        mlpRatio,
-        k,
-        pooling,
-        qkvBias,
-        layerNormEpsilon);
+    return copy(name, depth, k, pooling);
   }
 
   public VitConfig withName(String newName) {
-    return new VitConfig(
-        newName,
-        imageHeight,
-        imageWidth,
-        channels,
-        patchSize,
-        embedDim,
-        depth,
-        numHeads,
-        mlpRatio,
-        numClasses,
-        pooling,
-        qkvBias,
-        layerNormEpsilon);
+    return copy(newName, depth, numClasses, pooling);
   }
 
   public VitConfig withDepth(int newDepth) {
+    return copy(name, newDepth, numClasses, pooling);
+  }
+
+  public VitConfig withPooling(Pooling newPooling) {
+    return copy(name, depth, numClasses, newPooling);
+  }
+
+  /** This config with the settings the withers change; the rest stays. */
+  private VitConfig copy(String newName, int newDepth, int classes, Pooling newPooling) {
     return new VitConfig(
-        name,
+        newName,
         imageHeight,
         imageWidth,
         channels,
@@ -173,24 +147,7 @@ public record VitConfig(
         newDepth,
         numHeads,
         mlpRatio,
-        numClasses,
-        pooling,
-        qkvBias,
-        layerNormEpsilon);
-  }
-
-  public VitConfig withPooling(Pooling newPooling) {
-    return new VitConfig(
-        name,
-        imageHeight,
-        imageWidth,
-        channels,
-        patchSize,
-        embedDim,
-        depth,
-        numHeads,
-        mlpRatio,
-        numClasses,
+        classes,
         newPooling,
         qkvBias,
         layerNormEpsilon);

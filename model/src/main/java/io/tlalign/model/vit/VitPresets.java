@@ -50,26 +50,41 @@ public final class VitPresets {
   }
 
   /**
-   * The data config of a preset, as timm's {@code pretrained_cfg}. Every preset normalises with
-   * mean and std 0.5 per channel ({@code (v / 255 - 0.5) / 0.5}, the model's pixels as they always
-   * were), because the serving paths ({@code ImagePixels}) and the weights export use that too;
-   * ImageNet's statistics for DeiT wait until they read this config. {@code vit-tiny-fm}: crop_pct
-   * 1 (a 28x28 image passes unchanged), no RandomResizedCrop (its small shift augmentation stays).
-   * DeiT: crop_pct 0.875, bicubic, RandomResizedCrop for training.
+   * timm's {@code IMAGENET_DEFAULT_MEAN} and {@code IMAGENET_DEFAULT_STD}, for the DeiT presets.
+   */
+  private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+
+  private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+  /**
+   * The data config of a preset, as timm's {@code pretrained_cfg}. {@code vit-tiny-fm}: mean and
+   * std 0.5 ({@code (v / 255 - 0.5) / 0.5}, its pixels as they always were), crop_pct 1 (a 28x28
+   * image passes unchanged), no RandomResizedCrop (its small shift augmentation stays). DeiT:
+   * ImageNet's mean and std, crop_pct 0.875, bicubic, RandomResizedCrop for training, as timm's
+   * {@code deit_*_patch16_224}.
    */
   public static DataConfig dataConfig(VitConfig c) {
     boolean small = c.name().equals(VIT_TINY_FM.name());
     float[] half = new float[c.channels()];
     java.util.Arrays.fill(half, 0.5f);
+    boolean imagenet = !small && c.channels() == IMAGENET_MEAN.length;
     return new DataConfig(
         c.imageHeight(),
         c.imageWidth(),
         c.channels(),
-        half,
-        half,
+        imagenet ? IMAGENET_MEAN : half,
+        imagenet ? IMAGENET_STD : half,
         small ? 1.0 : 0.875,
         DataConfig.Interpolation.BICUBIC,
         !small);
+  }
+
+  /**
+   * The data config a model file of preset {@code c} records in its metadata ({@link
+   * DataConfig#toMetadata}), or the preset's for entries it lacks.
+   */
+  public static DataConfig dataConfig(VitConfig c, java.util.Map<String, String> metadata) {
+    return dataConfig(c).withMetadata(metadata);
   }
 
   /** The preset of that name; fails with a message listing the valid names. */

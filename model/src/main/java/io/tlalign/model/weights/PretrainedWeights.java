@@ -4,8 +4,10 @@ import ai.djl.nn.Parameter;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.ParameterInit;
 import io.tlalign.model.vit.VitConfig;
+import io.tlalign.model.vit.VitPresets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -47,6 +49,8 @@ public final class PretrainedWeights {
    * @param seed the seed a re-initialised tensor (a head for another class count) is drawn from, so
    *     it equals a fresh model's
    * @throws IncompatibleWeightsException when the weights do not fit, listing all differences
+   * @throws IllegalArgumentException naming the preset to use when the file is a model file of
+   *     another preset, or its {@code config.json} names another preset
    * @throws IOException when the file cannot be read or is malformed, naming it
    */
   public static Loaded load(Path file, VitConfig target, long seed) throws IOException {
@@ -60,8 +64,9 @@ public final class PretrainedWeights {
               + " exported folder, or a model file (.tlas) this system published");
     }
     List<String> notes = new ArrayList<>();
-    Map<String, NamedTensor> timm = readAsTimm(f, notes).tensors();
-    return fit(timm, target, seed, f.toString(), notes);
+    Source source = readAsTimm(f, notes);
+    WeightsPreset.checkFits(f, source, target);
+    return fit(source.tensors(), target, seed, f.toString(), notes);
   }
 
   /**
@@ -69,8 +74,11 @@ public final class PretrainedWeights {
    *
    * @param tensors by timm name (names it does not know are kept as they are)
    * @param preset the preset a model file of this system names; null for safetensors
+   * @param metadata a model file's metadata (its run's facts, its data config); empty for
+   *     safetensors
    */
-  public record Source(Map<String, NamedTensor> tensors, String preset) {}
+  public record Source(
+      Map<String, NamedTensor> tensors, String preset, Map<String, String> metadata) {}
 
   /** The folder's {@code model.safetensors} for a folder, else {@code path} itself. */
   public static Path resolve(Path path) {
@@ -78,21 +86,28 @@ public final class PretrainedWeights {
   }
 
   /**
-   * Weights as they are, for a preset: {@code preset}, else the one a model file names, else {@code
-   * vit-tiny-fm}; the class count is the weights' head's, so nothing is re-initialised.
+   * Weights as they are, for a preset: the one a model file names (a conflicting {@code preset} is
+   * an error), else {@code preset}, else the one a {@code config.json} beside safetensors names
+   * (with none of these, an error naming the fix); the class count is the weights' head's, so
+   * nothing is re-initialised.
    *
    * @param config the preset with the weights' class count
+   * @param data the data config the weights were trained with; see {@link #dataConfig}
    */
-  public record AsIs(VitConfig config, Loaded weights) {}
+  public record AsIs(VitConfig config, Loaded weights, DataConfig data) {}
 
-  /** Reads {@code file} as it is; see {@link AsIs}. Strict, as {@link #load}. */
+  /**
+   * Reads {@code file} as it is; see {@link AsIs}. Strict, as {@link #load}.
+   *
+   * @param preset the preset asked for; null to take the file's own
+   * @throws IllegalArgumentException naming the file and the fix when the preset conflicts with a
+   *     model file's own, or safetensors name none and {@code preset} is null
+   */
   public static AsIs loadAsIs(Path file, String preset) throws IOException {
     Path f = resolve(file);
     List<String> notes = new ArrayList<>();
     Source source = readAsTimm(f, notes);
-    String name =
-        preset != null ? preset : source.preset() != null ? source.preset() : "vit-tiny-fm";
-    VitConfig config = io.tlalign.model.vit.VitPresets.byName(name);
+    VitConfig config = WeightsPreset.of(f, source, preset);
     NamedTensor head = source.tensors().get("head.weight");
     if (head != null
         && head.rank() == 2
@@ -100,7 +115,26 @@ public final class PretrainedWeights {
         && head.shape()[0] <= Integer.MAX_VALUE) {
       config = config.withNumClasses((int) head.shape()[0]);
     }
-    return new AsIs(config, fit(source.tensors(), config, 0, f.toString(), notes));
+    return new AsIs(
+        config,
+        fit(source.tensors(), config, 0, f.toString(), notes),
+        dataConfig(f, config, source));
+  }
+
+  /**
+   * The data config weights were trained with: a model file's own record (its metadata), else the
+   * timm {@code config.json} beside a safetensors file (an export's mean, std, crop_pct and
+   * interpolation), else the preset's.
+   *
+   * @throws IOException naming a {@code config.json} whose data config fields do not parse
+   */
+  static DataConfig dataConfig(Path file, VitConfig config, Source source) throws IOException {
+    if (source.preset() != null) {
+      return VitPresets.dataConfig(config, source.metadata());
+    }
+    DataConfig preset = VitPresets.dataConfig(config);
+    Path json = WeightsPreset.configBeside(file);
+    return Files.isRegularFile(json) ? WeightsExport.readDataConfig(json, preset) : preset;
   }
 
   /** The tensors of {@code file} under timm's names, with a note on the format recognised. */
@@ -125,16 +159,16 @@ public final class PretrainedWeights {
           String name = WeightNames.modelToTimm(t.name()).orElse(t.name());
           out.put(name, WeightNames.rename(t, name));
         }
-        return new Source(out, state.preset());
+        return new Source(out, state.preset(), state.metadata());
       }
     }
     Safetensors.Contents c = Safetensors.read(file);
     if (WeightNames.looksLikeHf(c.tensors().keySet())) {
       notes.add("read safetensors with Hugging Face ViT names; joined query, key, value into qkv");
-      return new Source(WeightNames.hfToTimm(c.tensors(), notes), null);
+      return new Source(WeightNames.hfToTimm(c.tensors(), notes), null, Map.of());
     }
     notes.add("read safetensors with timm names");
-    return new Source(new LinkedHashMap<>(c.tensors()), null);
+    return new Source(new LinkedHashMap<>(c.tensors()), null, Map.of());
   }
 
   /**

@@ -2,7 +2,6 @@ package io.tlalign.model.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.model.servable.ImagePixels;
 import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.DataConfig.Interpolation;
 import io.tlalign.model.vit.VitPresets;
@@ -101,20 +100,20 @@ class ImageTransformsTest {
     assertThat(cfg.cropPct()).isEqualTo(1.0);
     U8Image img = ramp(16, 16, 1);
     float[] ours = new float[256];
-    float[] before = new float[256];
     ImageTransforms.normalise(img, cfg, ours, 0);
-    ImagePixels.toChannelFirst(img.data(), 16, 16, 1, before, 0);
     for (int i = 0; i < 256; i++) {
-      assertThat(Float.floatToIntBits(ours[i])).isEqualTo(Float.floatToIntBits(before[i]));
+      // the formula vit-tiny-fm's pixels always had, (v / 255 - 0.5) / 0.5, in float
+      float before = ((img.data()[i] & 0xff) / 255f - 0.5f) / 0.5f;
+      assertThat(Float.floatToIntBits(ours[i])).isEqualTo(Float.floatToIntBits(before));
     }
   }
 
   @Test
   void deitPresetsCropAtPoint875AndTrainWithRandomResizedCrop() {
     DataConfig cfg = VitPresets.dataConfig(VitPresets.DEIT_TINY);
-    // 0.5 like every serving path until those read the data config
-    assertThat(cfg.mean()).containsExactly(0.5f, 0.5f, 0.5f);
-    assertThat(cfg.std()).containsExactly(0.5f, 0.5f, 0.5f);
+    // timm's IMAGENET_DEFAULT_MEAN and IMAGENET_DEFAULT_STD, as deit_tiny_patch16_224's config
+    assertThat(cfg.mean()).containsExactly(0.485f, 0.456f, 0.406f);
+    assertThat(cfg.std()).containsExactly(0.229f, 0.224f, 0.225f);
     assertThat(cfg.cropPct()).isEqualTo(0.875);
     assertThat(cfg.randomResizedCrop()).isTrue();
     // size 224 / 0.875 = 256: a 256x512 image is cropped from the middle without a resize

@@ -9,10 +9,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tlalign.model.NoGrad;
 import io.tlalign.model.TestEngine;
+import io.tlalign.model.data.U8Image;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.model.train.TrainingConfig;
 import io.tlalign.model.train.TrainingSession;
+import io.tlalign.model.vit.DataConfig;
 import io.tlalign.model.vit.VitModel;
 import io.tlalign.model.vit.VitPresets;
 import java.io.OutputStream;
@@ -177,7 +179,10 @@ class TlAlignVitModelServableTest {
     // 1x2 RGB image, channel-last in, [C, H, W] out, (v / 255 - 0.5) / 0.5 each.
     byte[] raw = {0, (byte) 255, 51, 102, (byte) 204, 127};
     float[] out = new float[6];
-    ImagePixels.toChannelFirst(raw, 1, 2, 3, out, 0);
+    float[] half = {0.5f, 0.5f, 0.5f};
+    DataConfig oneByTwo =
+        new DataConfig(1, 2, 3, half, half, 1.0, DataConfig.Interpolation.BICUBIC, false);
+    ImagePixels.toModelInput(new U8Image(1, 2, 3, raw), oneByTwo, out, 0);
     int[] channelFirst = {0, 102, 255, 204, 51, 127};
     for (int i = 0; i < 6; i++) {
       assertThat(out[i]).isCloseTo((channelFirst[i] / 255f - 0.5f) / 0.5f, within(1e-7f));

@@ -3,6 +3,8 @@ package io.tlalign.model.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -32,9 +34,9 @@ class StateChunksTest {
   @Test
   void aTrainingStateGoesIntoChunksAndBackWithoutAWholeCopy() throws Exception {
     TrainingState state = SampleStates.small();
-    List<byte[]> chunks = TrainingStateFormat.toChunks(state, 64);
+    List<byte[]> chunks = TrainingStateFormat.toChunks(state, H + 40);
 
-    assertThat(chunks).allSatisfy(c -> assertThat(c.length).isLessThanOrEqualTo(64));
+    assertThat(chunks).allSatisfy(c -> assertThat(c.length).isLessThanOrEqualTo(H + 40));
     assertThat(StateChunks.join(chunks)).isEqualTo(state.toBytes());
     assertThat(TrainingStateFormat.fromChunks(chunks)).isEqualTo(state);
   }
@@ -71,7 +73,7 @@ class StateChunksTest {
   @Test
   void anAlteredOrTruncatedChunkIsRefused() {
     List<byte[]> chunks = new ArrayList<>(StateChunks.split(new byte[50], H + 10));
-    chunks.get(3)[H + 4] ^= 1;
+    chunks.get(3)[dataOffset(chunks.get(3)) + 4] ^= 1;
     assertThatThrownBy(() -> StateChunks.join(chunks))
         .hasMessageStartingWith("training state chunk 3 payload checksum mismatch");
 
@@ -89,7 +91,12 @@ class StateChunksTest {
   void aChunkTooSmallForItsHeaderIsAnArgumentError() {
     assertThatThrownBy(() -> StateChunks.split(new byte[10], H))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("maxChunkBytes is 24")
-        .hasMessageContaining("at least 25");
+        .hasMessageContaining("maxChunkBytes is " + H)
+        .hasMessageContaining("at least " + (H + 1));
+  }
+
+  /** Where a chunk's data starts: after the 16-byte frame prefix and the header it declares. */
+  private static int dataOffset(byte[] chunk) {
+    return 16 + ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
   }
 }

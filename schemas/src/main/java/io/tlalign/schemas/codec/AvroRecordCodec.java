@@ -1,5 +1,6 @@
 package io.tlalign.schemas.codec;
 
+import io.tlalign.schemas.ChunkHeader;
 import io.tlalign.schemas.DeadLetter;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
@@ -73,6 +74,14 @@ public final class AvroRecordCodec<T> {
   /** Codec for {@link DeadLetter}, reading the current schemas of this module. */
   public static AvroRecordCodec<DeadLetter> forDeadLetter() {
     return of(DeadLetter.class, SchemaStore.withCurrentSchemas());
+  }
+
+  /**
+   * Codec for {@link ChunkHeader}, the header of a chunk frame, reading the current schemas of this
+   * module (earlier header versions included).
+   */
+  public static AvroRecordCodec<ChunkHeader> forChunkHeader() {
+    return of(ChunkHeader.class, SchemaStore.withCurrentSchemas());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.tlalign.schemas.codec;
 
+import io.tlalign.schemas.ChunkHeader;
 import io.tlalign.schemas.DeadLetter;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
@@ -35,8 +36,9 @@ public final class SchemaStore implements org.apache.avro.message.SchemaStore {
 
   /**
    * A store holding the current schema of every record of this module ({@link LabeledImage}, {@link
-   * TrainingMetric}, {@link ModelRef} and {@link DeadLetter}) and the earlier versions that records
-   * still on a topic may have been written with ({@link #HISTORY}).
+   * TrainingMetric}, {@link ModelRef}, {@link DeadLetter} and {@link ChunkHeader}) and the earlier
+   * versions that records still on a topic or in a checkpoint may have been written with ({@link
+   * #HISTORY}).
    */
   public static SchemaStore withCurrentSchemas() {
     SchemaStore store = new SchemaStore();
@@ -44,6 +46,7 @@ public final class SchemaStore implements org.apache.avro.message.SchemaStore {
     store.register(TrainingMetric.getClassSchema());
     store.register(ModelRef.getClassSchema());
     store.register(DeadLetter.getClassSchema());
+    store.register(ChunkHeader.getClassSchema());
     for (String resource : HISTORY) {
       store.register(historic(resource));
     }
@@ -54,7 +57,9 @@ public final class SchemaStore implements org.apache.avro.message.SchemaStore {
    * Earlier writer schemas, as classpath resources: {@code TrainingMetric-v1} is the metric before
    * it carried per-image aligned shares, {@code TrainingMetric-v2} before it carried the replica,
    * round and round latency, {@code ModelRef-v1} the pointer before it carried the consensus round;
-   * a job upgraded past them still reads the records they wrote.
+   * a job upgraded past them still reads the records they wrote. When {@link ChunkHeader} changes,
+   * its previous schema goes here too ({@code ChunkHeader-v1.avsc}), so frames in existing
+   * checkpoints keep decoding.
    */
   public static final java.util.List<String> HISTORY =
       java.util.List.of(

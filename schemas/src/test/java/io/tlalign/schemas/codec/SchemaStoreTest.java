@@ -2,6 +2,7 @@ package io.tlalign.schemas.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tlalign.schemas.ChunkHeader;
 import io.tlalign.schemas.DeadLetter;
 import io.tlalign.schemas.LabeledImage;
 import io.tlalign.schemas.ModelRef;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class SchemaStoreTest {
 
   @Test
-  void theDefaultStoreKnowsTheCurrentSchemaOfAllFourRecords() {
+  void theDefaultStoreKnowsTheCurrentSchemaOfAllFiveRecords() {
     SchemaStore store = SchemaStore.withCurrentSchemas();
 
     for (Schema schema :
@@ -21,13 +22,14 @@ class SchemaStoreTest {
           LabeledImage.getClassSchema(),
           TrainingMetric.getClassSchema(),
           ModelRef.getClassSchema(),
-          DeadLetter.getClassSchema()
+          DeadLetter.getClassSchema(),
+          ChunkHeader.getClassSchema()
         }) {
       assertThat(store.findByFingerprint(SchemaNormalization.parsingFingerprint64(schema)))
           .isEqualTo(schema);
     }
-    // The four current schemas plus each earlier writer schema kept in the history.
-    assertThat(store.fingerprints()).hasSize(4 + SchemaStore.HISTORY.size());
+    // The five current schemas plus each earlier writer schema kept in the history.
+    assertThat(store.fingerprints()).hasSize(5 + SchemaStore.HISTORY.size());
   }
 
   @Test

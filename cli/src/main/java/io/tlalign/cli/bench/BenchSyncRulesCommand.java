@@ -1,8 +1,10 @@
-package io.tlalign.cli;
+package io.tlalign.cli.bench;
 
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import io.tlalign.local.bench.SyncRuleExperiment;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tlalign bench sync-rules}: the replicas' sync rules against one trainer of P x b. */
@@ -18,7 +20,7 @@ import picocli.CommandLine.Option;
       "Variants: single, single-b, gradients, replace:K:S, delta:K:S, updates:K:S:outer_lr:mu"
           + " (DiLoCo: updates:K:S:0.7:0.9)."
     })
-final class SyncRulesCommand implements Callable<Integer> {
+final class BenchSyncRulesCommand extends BenchRun {
 
   @Option(names = "--replicas", defaultValue = "2", description = "P (default: ${DEFAULT-VALUE}).")
   int replicas;
@@ -46,14 +48,14 @@ final class SyncRulesCommand implements Callable<Integer> {
       split = ",",
       defaultValue = "single,replace:10:1,delta:10:1,updates:10:1:1:0,updates:10:1:0.7:0.9",
       description = "What to train (default: ${DEFAULT-VALUE}).")
-  java.util.List<String> variants;
+  List<String> variants;
 
   @Option(
       names = "--seeds",
       split = ",",
       defaultValue = "0",
       description = "Data order, initialisation and mixing seeds (default: ${DEFAULT-VALUE}).")
-  java.util.List<Long> seeds;
+  List<Long> seeds;
 
   @Option(
       names = "--test-images",
@@ -61,44 +63,22 @@ final class SyncRulesCommand implements Callable<Integer> {
       description = "Test images for the accuracy (default: ${DEFAULT-VALUE}).")
   int testImages;
 
-  @Option(
-      names = "--data",
-      defaultValue = "/usr/share/datasets/fashion-mnist",
-      description = "Fashion-MNIST folder (default: ${DEFAULT-VALUE}).")
-  java.nio.file.Path data;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @Mixin FashionMnistOption data;
 
   @Override
-  public Integer call() throws Exception {
-    if (replicas < 1 || batch < 1 || steps < 1 || !(lr > 0) || testImages < 1) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(),
-          "--replicas, --batch-size, --steps, --lr and --test-images must be > 0; try the"
-              + " defaults");
-    }
-    if (!java.nio.file.Files.isDirectory(data)) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(),
-          "--data "
-              + data
-              + " is not a folder; install Fashion-MNIST (apt-get install dataset-fashion-mnist)"
-              + " or point --data at its folder");
-    }
-    java.util.List<io.tlalign.local.bench.SyncRuleExperiment.Variant> parsed =
-        new java.util.ArrayList<>();
+  Benchmark benchmark() {
+    List<SyncRuleExperiment.Variant> parsed = new ArrayList<>();
     for (String v : variants) {
       try {
-        parsed.add(io.tlalign.local.bench.SyncRuleExperiment.Variant.parse(v.trim()));
-      } catch (RuntimeException e) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--variants: " + e.getMessage());
+        parsed.add(SyncRuleExperiment.Variant.parse(v.trim()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--variants: " + e.getMessage(), e);
       }
     }
-    new io.tlalign.local.bench.SyncRuleExperiment(
-            new io.tlalign.local.bench.SyncRuleExperiment.Options(
-                replicas, batch, steps, lr, parsed, seeds, testImages, data))
-        .run(System.out);
-    return 0;
+    SyncRuleExperiment experiment =
+        new SyncRuleExperiment(
+            new SyncRuleExperiment.Options(
+                replicas, batch, steps, lr, parsed, seeds, testImages, data.folder()));
+    return experiment::run;
   }
 }
