@@ -673,15 +673,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
             ? ReplicaAverage.moments(contributions, current.optimizerStepCount())
             : null;
     core.replaceState(
-        TrainingState.builder()
-            .setPreset(current.preset())
-            .setStep(current.step())
-            .setParameters(params)
-            .optRefusedSteps(current.refusedSteps())
-            .optRngState(current.rngState())
-            .optOptimizer(moments != null ? moments : current.optimizer())
-            .optMetadata(current.metadata())
-            .build());
+        current.withParameters(params, moments != null ? moments : current.optimizer()));
     if (round != SyncChunk.FINAL_ROUND) {
       TrainingState held = core.captureState();
       note(

@@ -95,35 +95,6 @@ public final class ScaleBenchmark {
       }
       FashionMnistFolder.check(dataFolder);
     }
-
-    /** The options before sync rules and the single trainer's own batch size existed. */
-    public Options(
-        List<Integer> replicas,
-        int images,
-        int batch,
-        int everySteps,
-        int lagRounds,
-        Duration checkpointInterval,
-        int testImages,
-        boolean bothMomentModes,
-        boolean alsoDelta,
-        Path dataFolder,
-        long seed) {
-      this(
-          replicas,
-          images,
-          batch,
-          everySteps,
-          lagRounds,
-          checkpointInterval,
-          testImages,
-          bothMomentModes,
-          alsoDelta,
-          dataFolder,
-          seed,
-          List.of(),
-          batch);
-    }
   }
 
   /** What one run measured. */

@@ -325,16 +325,7 @@ public final class SyncRuleExperiment {
       int replica) {
     TrainingState current = s.captureState();
     List<NamedTensor> params = c.apply(round, last, current, contributions, replica);
-    s.restore(
-        TrainingState.builder()
-            .setPreset(current.preset())
-            .setStep(current.step())
-            .setParameters(params)
-            .optRefusedSteps(current.refusedSteps())
-            .optRngState(current.rngState())
-            .optOptimizer(current.optimizer())
-            .optMetadata(current.metadata())
-            .build());
+    s.restore(current.withParameters(params, current.optimizer()));
   }
 
   /** One batch of all samples of {@code parts}, in order, token weights per sample. */

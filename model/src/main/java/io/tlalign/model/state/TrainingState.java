@@ -116,6 +116,23 @@ public record TrainingState(
     return new Builder();
   }
 
+  /**
+   * This state with other parameters and optimizer moments (same names and shapes), everything else
+   * kept: what a replica becomes when it applies a round.
+   */
+  public TrainingState withParameters(
+      List<NamedTensor> newParameters, OptimizerState newOptimizer) {
+    return builder()
+        .setPreset(preset)
+        .setStep(step)
+        .setParameters(newParameters)
+        .optRefusedSteps(refusedSteps)
+        .optRngState(rngState)
+        .optOptimizer(newOptimizer)
+        .optMetadata(metadata)
+        .build();
+  }
+
   /** A copy of the RNG state bytes. */
   @Override
   public byte[] rngState() {
