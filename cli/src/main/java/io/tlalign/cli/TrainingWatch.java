@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -35,8 +36,7 @@ final class TrainingWatch implements AutoCloseable {
     this.kafka = KafkaClients.from(conf);
     long total = conf.get(TlAlignOptions.TOTAL_STEPS);
     int batch = conf.get(TlAlignOptions.BATCH_SIZE);
-    this.deadLettersBefore =
-        TopicReader.endOffsets(kafka, conf.get(TlAlignOptions.DEAD_LETTER_TOPIC));
+    this.deadLettersBefore = deadLetterEnds(kafka, conf.get(TlAlignOptions.DEAD_LETTER_TOPIC));
     this.progress = new ProgressLine(err, "train", terminal, total);
     this.monitor =
         MetricsMonitor.follow(
@@ -56,22 +56,46 @@ final class TrainingWatch implements AutoCloseable {
     stop(step > 0 ? step : conf.get(TlAlignOptions.TOTAL_STEPS));
     double elapsed = (System.nanoTime() - t0) / 1e9;
     long images = Math.max(0, longAccumulator(result, TrainingTimes.IMAGES));
-    long deadLetters =
-        TopicReader.countSince(
-            kafka, conf.get(TlAlignOptions.DEAD_LETTER_TOPIC), deadLettersBefore);
+    long deadLetters = countDeadLetters();
     double rate = monitor.meanImagesPerSecond();
     if (Double.isNaN(rate)) {
       rate = elapsed > 0 ? images / elapsed : 0;
     }
     return String.format(
         Locale.ROOT,
-        "train: steps=%d records=%d dead_letters=%d elapsed_s=%.1f images_per_s=%.1f model=%s",
+        "train: steps=%d records=%s dead_letters=%s elapsed_s=%.1f images_per_s=%.1f model=%s",
         step,
-        images + deadLetters,
-        deadLetters,
+        deadLetters < 0 ? images + "+" : Long.toString(images + deadLetters),
+        deadLetters < 0 ? "unknown" : Long.toString(deadLetters),
         elapsed,
         rate,
         finalModel.isEmpty() ? "none" : finalModel);
+  }
+
+  /**
+   * The dead-letter topic's end offsets now, or null when this principal may not read them: a
+   * production job's user writes dead letters but often may not read them back, and the summary
+   * must not turn a finished run into a failure.
+   */
+  private static Map<TopicPartition, Long> deadLetterEnds(KafkaClients kafka, String topic) {
+    try {
+      return TopicReader.endOffsets(kafka, topic);
+    } catch (KafkaException e) {
+      return null;
+    }
+  }
+
+  /** The dead letters the run wrote, or -1 when they cannot be read back. */
+  private long countDeadLetters() {
+    if (deadLettersBefore == null) {
+      return -1;
+    }
+    try {
+      return TopicReader.countSince(
+          kafka, conf.get(TlAlignOptions.DEAD_LETTER_TOPIC), deadLettersBefore);
+    } catch (KafkaException e) {
+      return -1;
+    }
   }
 
   private void stop(long lastStep) throws InterruptedException {
