@@ -241,43 +241,7 @@ class GradientParityTest {
 
   /** One batch of the samples of {@code a} then {@code b}, token weights per sample. */
   private static MixedBatch concat(TrainingBatch a, TrainingBatch b) {
-    MixedBatch x = a.toMixedBatch();
-    MixedBatch y = b.toMixedBatch();
-    return new MixedBatch(
-        x.batchIndex(),
-        x.channels(),
-        x.height(),
-        x.width(),
-        join(x.pixels(), y.pixels()),
-        join(x.labelsA(), y.labelsA()),
-        join(x.labelsB(), y.labelsB()),
-        x.numTokens(),
-        join(perSample(x), perSample(y)),
-        (x.lambda() + y.lambda()) / 2);
-  }
-
-  private static float[] perSample(MixedBatch m) {
-    if (!m.sharedTokenWeights()) {
-      return m.tokenWeights();
-    }
-    int n = m.tokenWeights().length;
-    float[] out = new float[n * m.batchSize()];
-    for (int i = 0; i < m.batchSize(); i++) {
-      System.arraycopy(m.tokenWeights(), 0, out, i * n, n);
-    }
-    return out;
-  }
-
-  private static float[] join(float[] a, float[] b) {
-    float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
-  }
-
-  private static int[] join(int[] a, int[] b) {
-    int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
+    return MixedBatch.concat(List.of(a.toMixedBatch(), b.toMixedBatch()));
   }
 
   private static double maxAbsDifference(List<NamedTensor> x, List<NamedTensor> y) {

@@ -28,7 +28,6 @@ import io.tlalign.model.vit.VitPresets;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -328,57 +327,9 @@ public final class SyncRuleExperiment {
     s.restore(current.withParameters(params, current.optimizer()));
   }
 
-  /** One batch of all samples of {@code parts}, in order, token weights per sample. */
+  /** One batch of all samples of {@code parts}, in order (see {@link MixedBatch#concat}). */
   static MixedBatch concat(List<TrainingBatch> parts) {
-    List<MixedBatch> m = parts.stream().map(TrainingBatch::toMixedBatch).toList();
-    MixedBatch first = m.get(0);
-    float[] pixels = new float[0];
-    int[] a = new int[0];
-    int[] b = new int[0];
-    float[] weights = new float[0];
-    double lambda = 0;
-    for (MixedBatch x : m) {
-      pixels = join(pixels, x.pixels());
-      a = join(a, x.labelsA());
-      b = join(b, x.labelsB());
-      weights = join(weights, perSample(x));
-      lambda += x.lambda() / m.size();
-    }
-    return new MixedBatch(
-        first.batchIndex(),
-        first.channels(),
-        first.height(),
-        first.width(),
-        pixels,
-        a,
-        b,
-        first.numTokens(),
-        weights,
-        lambda);
-  }
-
-  private static float[] perSample(MixedBatch m) {
-    if (!m.sharedTokenWeights()) {
-      return m.tokenWeights();
-    }
-    int n = m.tokenWeights().length;
-    float[] out = new float[n * m.batchSize()];
-    for (int i = 0; i < m.batchSize(); i++) {
-      System.arraycopy(m.tokenWeights(), 0, out, i * n, n);
-    }
-    return out;
-  }
-
-  private static float[] join(float[] x, float[] y) {
-    float[] out = Arrays.copyOf(x, x.length + y.length);
-    System.arraycopy(y, 0, out, x.length, y.length);
-    return out;
-  }
-
-  private static int[] join(int[] x, int[] y) {
-    int[] out = Arrays.copyOf(x, x.length + y.length);
-    System.arraycopy(y, 0, out, x.length, y.length);
-    return out;
+    return MixedBatch.concat(parts.stream().map(TrainingBatch::toMixedBatch).toList());
   }
 
   private EvalResult evaluate(List<NamedTensor> params, IdxDataset test, long seed)

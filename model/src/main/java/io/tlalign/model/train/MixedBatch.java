@@ -1,5 +1,6 @@
 package io.tlalign.model.train;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -92,5 +93,65 @@ public record MixedBatch(
   /** Whether one [N, 2] weight table serves every sample. */
   public boolean sharedTokenWeights() {
     return tokenWeights.length == 2 * numTokens;
+  }
+
+  /** The token weights as [B, N, 2], one table per sample, also when one table is shared. */
+  public float[] tokenWeightsPerSample() {
+    if (!sharedTokenWeights()) {
+      return tokenWeights;
+    }
+    int n = tokenWeights.length;
+    float[] out = new float[n * batchSize()];
+    for (int i = 0; i < batchSize(); i++) {
+      System.arraycopy(tokenWeights, 0, out, i * n, n);
+    }
+    return out;
+  }
+
+  /**
+   * One batch of all samples of {@code parts}, in order: what one trainer of the whole batch sees
+   * where P data-parallel replicas each train one part. Token weights become per sample; lambda is
+   * the mean of the parts' lambdas; the batch index is the first part's.
+   */
+  public static MixedBatch concat(List<MixedBatch> parts) {
+    MixedBatch first = parts.get(0);
+    int samples = 0;
+    int pixelCount = 0;
+    int weightCount = 0;
+    for (MixedBatch m : parts) {
+      samples += m.batchSize();
+      pixelCount += m.pixels.length;
+      weightCount += 2 * m.numTokens * m.batchSize();
+    }
+    float[] pixels = new float[pixelCount];
+    int[] a = new int[samples];
+    int[] b = new int[samples];
+    float[] weights = new float[weightCount];
+    double lambda = 0;
+    int at = 0;
+    int atPixel = 0;
+    int atWeight = 0;
+    for (MixedBatch m : parts) {
+      System.arraycopy(m.pixels, 0, pixels, atPixel, m.pixels.length);
+      System.arraycopy(m.labelsA, 0, a, at, m.batchSize());
+      System.arraycopy(m.labelsB, 0, b, at, m.batchSize());
+      float[] w = m.tokenWeightsPerSample();
+      System.arraycopy(w, 0, weights, atWeight, w.length);
+      atPixel += m.pixels.length;
+      at += m.batchSize();
+      atWeight += w.length;
+      lambda += m.lambda / parts.size();
+    }
+    return new MixedBatch(
+        first.batchIndex,
+        first.channels,
+        first.height,
+        first.width,
+        pixels,
+        a,
+        b,
+        first.numTokens,
+        weights,
+        lambda);
   }
 }
