@@ -86,16 +86,16 @@ final class KafkaTestClient implements AutoCloseable {
   }
 
   /**
-   * Every committed record of partition 0 of {@code topic} from the beginning to its current end,
-   * as a {@code read_committed} reader of the job's transactional sinks sees them.
+   * Every committed record of {@code topic} from the beginning to its current end, partition by
+   * partition, as a {@code read_committed} reader of the job's transactional sinks sees them.
    */
   List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
     return readAll(topic, "read_committed");
   }
 
   /**
-   * Every record of partition 0 of {@code topic}, including those of aborted transactions: what a
-   * failed attempt wrote before a restore threw it away.
+   * Every record of {@code topic}, including those of aborted transactions: what a failed attempt
+   * wrote before a restore threw it away.
    */
   List<ConsumerRecord<byte[], byte[]>> readAllUncommitted(String topic) {
     return readAll(topic, "read_uncommitted");
@@ -110,13 +110,17 @@ final class KafkaTestClient implements AutoCloseable {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (c.position(tp) < end && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      List<TopicPartition> partitions = new ArrayList<>();
+      c.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+      partitions.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
+      for (TopicPartition tp : partitions) {
+        c.assign(List.of(tp));
+        c.seekToBeginning(List.of(tp));
+        long end = c.endOffsets(List.of(tp)).get(tp);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (c.position(tp) < end && System.nanoTime() < deadline) {
+          c.poll(Duration.ofMillis(200)).forEach(out::add);
+        }
       }
     }
     return out;

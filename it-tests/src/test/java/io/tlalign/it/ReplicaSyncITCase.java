@@ -8,6 +8,7 @@ import io.tlalign.job.sync.ReplicaTrainOperator;
 import io.tlalign.job.sync.SyncChunk;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
+import io.tlalign.schemas.SyncPhase;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,18 +22,21 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Two data-parallel replicas kept in step through the sync topic, on a MiniCluster and a real
- * broker: two clean runs and a run with a failure in one replica publish the same rounds, apply the
- * same averages at the same steps and end with the same parameters; after every applied round and
- * at its end each replica holds exactly the average this test computes from the rounds on the
- * topic. What a replica holds is read back from its session after the restore (the sync ledger's
- * {@code params} and {@code state} digests), not what it handed to the restore; {@code state}
- * covers parameters, both AdamW moments and the step.
+ * Data-parallel replicas kept in step through the sync topic, on a MiniCluster and a real broker:
+ * two replicas under the broadcast exchange, and three under the sharded exchange (reduce-scatter,
+ * all-gather). Per exchange, two clean runs and a run with a failure in one replica publish the
+ * same rounds, apply the same averages at the same steps and end with the same parameters; after
+ * every applied round and at its end each replica holds exactly the average this test computes from
+ * the contributions on the topic (sharded: joined from the shards each replica scattered). What a
+ * replica holds is read back from its session after the restore (the sync ledger's {@code params}
+ * and {@code state} digests), not what it handed to the restore; {@code state} covers parameters,
+ * both AdamW moments and the step.
  */
 class ReplicaSyncITCase {
 
@@ -42,7 +46,6 @@ class ReplicaSyncITCase {
 
   private static final int IMAGES = 640;
   private static final int BATCH = 32;
-  private static final int REPLICAS = 2;
   private static final int K = 2;
   private static final int S = 1;
 
@@ -54,9 +57,10 @@ class ReplicaSyncITCase {
     runs = JobRuns.onFreshTopic(KAFKA.bootstrapServers(), work, IMAGES);
   }
 
-  private static Configuration config(String run) {
+  private static Configuration config(String run, String exchange, int replicas) {
     Configuration conf = runs.config(run);
-    conf.set(TlAlignOptions.REPLICAS, REPLICAS);
+    conf.set(TlAlignOptions.REPLICAS, replicas);
+    conf.set(TlAlignOptions.SYNC_EXCHANGE, exchange);
     conf.set(TlAlignOptions.SYNC_TOPIC, "tlalign.sync." + run);
     conf.set(TlAlignOptions.SYNC_EVERY_STEPS, K);
     conf.set(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS, S);
@@ -74,13 +78,16 @@ class ReplicaSyncITCase {
     return new Run(conf, runs.outcome(conf, result), syncLedger.stream().sorted().toList());
   }
 
-  @Test
-  void replicasStayInStepAndEndBitIdenticalAcrossCleanAndFailedRuns() throws Exception {
-    Run first = run(config(JobRuns.newRunName("replicas-a")));
-    Run second = run(config(JobRuns.newRunName("replicas-b")));
+  @ParameterizedTest(name = "{0}, P = {1}")
+  @CsvSource({"broadcast, 2", "sharded, 3"})
+  void replicasStayInStepAndEndBitIdenticalAcrossCleanAndFailedRuns(String exchange, int replicas)
+      throws Exception {
+    final int REPLICAS = replicas;
+    Run first = run(config(JobRuns.newRunName("replicas-a"), exchange, replicas));
+    Run second = run(config(JobRuns.newRunName("replicas-b"), exchange, replicas));
     String faultyName = JobRuns.newRunName("replicas-faulty");
     Path markers = work.resolve("markers-" + faultyName);
-    Configuration faultyConf = config(faultyName);
+    Configuration faultyConf = config(faultyName, exchange, replicas);
     faultyConf.set(TlAlignOptions.FAULT_MARKER_DIR, markers.toString());
     faultyConf.set(TlAlignOptions.FAULT_TRAIN_AT_STEP, 6L);
     faultyConf.set(TlAlignOptions.FAULT_REPLICA, 1);
@@ -103,7 +110,8 @@ class ReplicaSyncITCase {
 
     // After every applied round, and at the end, each replica holds the average of that round's
     // contributions: the parameters it reports are read back from its session.
-    Map<Long, List<TrainingState>> rounds = roundsOnTopic(first.conf());
+    List<NamedTensor> layout = first.outcome().state().parameters();
+    Map<Long, List<TrainingState>> rounds = roundsOnTopic(first.conf(), layout);
     for (String line : first.syncLedger()) {
       String round = field(line, "round");
       long q = round.equals("final") ? SyncChunk.FINAL_ROUND : Long.parseLong(round);
@@ -129,8 +137,8 @@ class ReplicaSyncITCase {
     }
     assertThat(second.syncLedger()).isEqualTo(first.syncLedger());
     assertThat(faulty.syncLedger()).isEqualTo(first.syncLedger());
-    assertThat(digests(roundsOnTopic(second.conf()))).isEqualTo(digests(rounds));
-    assertThat(digests(roundsOnTopic(faulty.conf()))).isEqualTo(digests(rounds));
+    assertThat(digests(roundsOnTopic(second.conf(), layout))).isEqualTo(digests(rounds));
+    assertThat(digests(roundsOnTopic(faulty.conf(), layout))).isEqualTo(digests(rounds));
     for (Run other : List.of(second, faulty)) {
       assertThat(other.outcome().state().parameters())
           .isEqualTo(first.outcome().state().parameters());
@@ -151,30 +159,75 @@ class ReplicaSyncITCase {
     }
   }
 
-  /** Every complete contribution on the run's sync topic, by round, in replica order. */
-  private static Map<Long, List<TrainingState>> roundsOnTopic(Configuration conf) throws Exception {
-    Map<String, TreeMap<Integer, SyncChunk>> parts = new TreeMap<>();
+  /**
+   * Every complete contribution on the run's sync topic, by round, in replica order: whole
+   * (broadcast), or joined from the replica's scattered shards (sharded; shards in order, cut into
+   * {@code layout}'s tensors). The reduced shards are not read: the test averages itself.
+   */
+  private static Map<Long, List<TrainingState>> roundsOnTopic(
+      Configuration conf, List<NamedTensor> layout) throws Exception {
+    Map<String, TreeMap<Integer, TreeMap<Integer, SyncChunk>>> parts = new TreeMap<>();
     try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
       for (var r : kafka.readAll(conf.get(TlAlignOptions.SYNC_TOPIC))) {
         SyncChunk c = SyncChunk.decode(r.value());
+        if (c.phase() == SyncPhase.GATHER) {
+          continue;
+        }
         String key = String.format("%020d/%d", c.round(), c.replica());
-        assertThat(parts.computeIfAbsent(key, k -> new TreeMap<>()).put(c.index(), c))
-            .as("chunk %d of %s on the topic once", c.index(), key)
+        var shard = parts.computeIfAbsent(key, k -> new TreeMap<>());
+        assertThat(shard.computeIfAbsent(c.shard(), k -> new TreeMap<>()).put(c.index(), c))
+            .as("chunk %d of shard %d of %s on the topic once", c.index(), c.shard(), key)
             .isNull();
       }
     }
     Map<Long, List<TrainingState>> out = new TreeMap<>();
-    for (TreeMap<Integer, SyncChunk> chunks : parts.values()) {
-      SyncChunk head = chunks.firstEntry().getValue();
-      assertThat(chunks).hasSize(head.count());
-      ByteArrayOutputStream payload = new ByteArrayOutputStream();
-      for (SyncChunk c : chunks.values()) {
-        payload.write(c.data());
+    for (var shards : parts.values()) {
+      List<TrainingState> pieces = new ArrayList<>();
+      long round = 0;
+      for (TreeMap<Integer, SyncChunk> chunks : shards.values()) {
+        SyncChunk head = chunks.firstEntry().getValue();
+        round = head.round();
+        assertThat(shards).hasSize(head.shards());
+        assertThat(chunks).hasSize(head.count());
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        for (SyncChunk c : chunks.values()) {
+          payload.write(c.data());
+        }
+        pieces.add(TrainingState.fromBytes(payload.toByteArray()));
       }
-      out.computeIfAbsent(head.round(), k -> new ArrayList<>())
-          .add(TrainingState.fromBytes(payload.toByteArray()));
+      out.computeIfAbsent(round, k -> new ArrayList<>())
+          .add(pieces.size() == 1 ? pieces.get(0) : joined(pieces, layout));
     }
     return out;
+  }
+
+  /** A contribution from its shards: their one tensor each, concatenated, cut into the layout. */
+  private static TrainingState joined(List<TrainingState> shards, List<NamedTensor> layout) {
+    int n = 0;
+    for (TrainingState s : shards) {
+      n += s.parameters().get(0).data().length;
+    }
+    float[] flat = new float[n];
+    int at = 0;
+    for (TrainingState s : shards) {
+      float[] d = s.parameters().get(0).data();
+      System.arraycopy(d, 0, flat, at, d.length);
+      at += d.length;
+    }
+    List<NamedTensor> tensors = new ArrayList<>();
+    at = 0;
+    for (NamedTensor t : layout) {
+      float[] d = new float[t.data().length];
+      System.arraycopy(flat, at, d, 0, d.length);
+      at += d.length;
+      tensors.add(new NamedTensor(t.name(), t.shape(), d));
+    }
+    assertThat(at).as("the shards hold the model's parameters and nothing else").isEqualTo(n);
+    return TrainingState.builder()
+        .setPreset(shards.get(0).preset())
+        .setStep(shards.get(0).step())
+        .setParameters(tensors)
+        .build();
   }
 
   private static Map<Long, List<String>> digests(Map<Long, List<TrainingState>> rounds) {

@@ -200,9 +200,24 @@ class K8sManifestsTest {
             .filter(t -> t.at("/spec/topicName").asText().equals(topicName))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no KafkaTopic for the sync topic " + topicName));
+    var jobConf = org.apache.flink.configuration.Configuration.fromMap(args);
+    int needed = io.tlalign.job.JobTopics.syncPartitions(jobConf);
+    assertThat(needed)
+        .as("the sharded exchange: partition 0 for reduced shards, 1 + s for shard s")
+        .isEqualTo(1 + replicas);
     assertThat(topic.at("/spec/partitions").asInt())
-        .as("a replica's chunks stay in order on one partition")
-        .isEqualTo(1);
+        .as("the partitions tlalign.sync.exchange needs (each keeps a writer's chunks in order)")
+        .isEqualTo(needed);
+    // A sharded round is visible after two checkpoints: the S x K steps before it is due must
+    // outlast them, at the 0.2 s a step of the class of model this overlay runs takes.
+    long checkpointMs =
+        org.apache.flink.util.TimeUtils.parseDuration(conf.get("execution.checkpointing.interval"))
+            .toMillis();
+    int every = Integer.parseInt(args.get(TlAlignOptions.SYNC_EVERY_STEPS.key()));
+    int lag = Integer.parseInt(args.get(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS.key()));
+    assertThat(lag * every * 200L)
+        .as("S x K x 0.2 s covers two checkpoint intervals plus a margin")
+        .isGreaterThan(2 * checkpointMs + 10_000);
     int chunk =
         Integer.parseInt(
             args.getOrDefault(
@@ -218,9 +233,10 @@ class K8sManifestsTest {
         .as("rounds outlive the oldest savepoint a restore may start from")
         .isTrue();
     long retentionBytes = Long.parseLong(topic.at("/spec/config/retention.bytes").asText());
-    // DeiT-S parameters are 88 MB: a size cap must hold many rounds of all replicas.
-    assertThat(retentionBytes == -1 || retentionBytes >= 20L * replicas * 88_000_000L)
-        .as("retention.bytes holds 20 rounds of DeiT-S from every replica")
+    // DeiT-S parameters are 88 MB. retention.bytes caps each partition, and sharded each
+    // partition takes one model per round (P shards of M/P, or P reduced shards of M/P).
+    assertThat(retentionBytes == -1 || retentionBytes >= 20L * 88_000_000L)
+        .as("retention.bytes holds 20 rounds of DeiT-S per partition")
         .isTrue();
   }
 

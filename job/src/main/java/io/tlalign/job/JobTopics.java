@@ -2,7 +2,9 @@ package io.tlalign.job;
 
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
+import io.tlalign.job.sync.SyncExchange;
 import io.tlalign.job.sync.SyncSink;
+import io.tlalign.job.sync.SyncTopicSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -43,12 +46,18 @@ public final class JobTopics {
       add(missing, existing, conf.get(TlAlignOptions.DEAD_LETTER_TOPIC), IMAGE_MESSAGES);
       add(missing, existing, conf.get(TlAlignOptions.METRICS_TOPIC), SMALL_MESSAGES);
       add(missing, existing, conf.get(TlAlignOptions.MODELS_TOPIC), SMALL_MESSAGES);
-      if (conf.get(TlAlignOptions.REPLICAS) > 1) {
+      int syncPartitions = syncPartitions(conf);
+      if (syncPartitions > 0) {
+        String sync = conf.get(TlAlignOptions.SYNC_TOPIC);
         add(
             missing,
             existing,
-            conf.get(TlAlignOptions.SYNC_TOPIC),
-            Integer.toString(SyncSink.maxMessageBytes(conf.get(TlAlignOptions.SYNC_CHUNK_BYTES))));
+            sync,
+            Integer.toString(SyncSink.maxMessageBytes(conf.get(TlAlignOptions.SYNC_CHUNK_BYTES))),
+            syncPartitions);
+        if (existing.contains(sync)) {
+          widen(admin, sync, syncPartitions);
+        }
       }
       if (!missing.isEmpty()) {
         List<String> refused = new ArrayList<>();
@@ -101,8 +110,69 @@ public final class JobTopics {
   }
 
   private static void add(List<NewTopic> out, Set<String> existing, String topic, String maxBytes) {
+    add(out, existing, topic, maxBytes, 1);
+  }
+
+  private static void add(
+      List<NewTopic> out, Set<String> existing, String topic, String maxBytes, int partitions) {
     if (!existing.contains(topic) && out.stream().noneMatch(t -> t.name().equals(topic))) {
-      out.add(new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", maxBytes)));
+      out.add(
+          new NewTopic(topic, partitions, (short) 1)
+              .configs(Map.of("max.message.bytes", maxBytes)));
+    }
+  }
+
+  /**
+   * The partitions the sync topic needs: none with one replica, 1 + P under the sharded exchange (0
+   * for the reduced shards, 1 + s for shard s), else 1.
+   */
+  public static int syncPartitions(ReadableConfig conf) {
+    int replicas = conf.get(TlAlignOptions.REPLICAS);
+    if (replicas <= 1) {
+      return 0;
+    }
+    return SyncExchange.parse(conf.get(TlAlignOptions.SYNC_EXCHANGE)) == SyncExchange.SHARDED
+        ? SyncTopicSource.shardedPartitions(replicas)
+        : 1;
+  }
+
+  /** Adds partitions to an existing sync topic that has fewer than the sharded exchange needs. */
+  private static void widen(Admin admin, String topic, int partitions)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    int now =
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(30, TimeUnit.SECONDS)
+            .get(topic)
+            .partitions()
+            .size();
+    if (now >= partitions) {
+      return;
+    }
+    try {
+      admin
+          .createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException failed) {
+      if (failed.getCause() instanceof TopicAuthorizationException) {
+        throw new KafkaAccessException(
+            "the sync topic "
+                + topic
+                + " has "
+                + now
+                + " partitions and tlalign.sync.exchange=sharded needs "
+                + partitions
+                + "; the job's Kafka user may not add them: grant ALTER on topic "
+                + topic
+                + " or add the partitions beforehand (kafka-topics.sh --alter --topic "
+                + topic
+                + " --partitions "
+                + partitions
+                + ")");
+      }
+      throw failed;
     }
   }
 

@@ -305,17 +305,20 @@ public final class TlAlignJob {
     // The batch routing is a custom partitioner, which unaligned checkpoints skip unless forced;
     // aligned barriers would queue behind training steps.
     env.getCheckpointConfig().setForceUnalignedCheckpoints(true);
+    // Broadcast: one reader, every message to every replica. Sharded: reader s feeds replica s
+    // (its shard's contributions and every reduced shard). Separate uids: the two sources' state
+    // does not mix.
     DataStream<byte[]> rounds =
         env.addSource(
-                new SyncTopicSource(kafka, topic, sync.runId(), sync.replicas()),
+                new SyncTopicSource(kafka, topic, sync.runId(), sync.replicas(), sync.sharded()),
                 "tlalign.sync",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
-            .setParallelism(1)
-            .uid("source-sync");
+            .setParallelism(sync.sharded() ? sync.replicas() : 1)
+            .uid(sync.sharded() ? "source-sync-sharded" : "source-sync");
     SingleOutputStreamOperator<TrainingMetric> trained =
         batches
             .partitionCustom(new ReplicaPartitioner(), b -> b.batchIndex)
-            .connect(rounds.broadcast())
+            .connect(sync.sharded() ? rounds.forward() : rounds.broadcast())
             .transform(
                 "train-replicas",
                 TypeInformation.of(TrainingMetric.class),

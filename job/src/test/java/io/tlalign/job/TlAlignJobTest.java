@@ -75,6 +75,19 @@ class TlAlignJobTest {
     assertThat(replicas.getParallelism()).isEqualTo(3);
     assertThat(graph.getStreamNodes().stream().map(n -> n.getOperatorName()))
         .doesNotContain("train");
+    assertThat(syncSourceParallelism(graph))
+        .as("sharded by default: reader s feeds replica s")
+        .isEqualTo(3);
+    c.set(TlAlignOptions.SYNC_EXCHANGE, "broadcast");
+    assertThat(syncSourceParallelism(built(c).getStreamGraph())).isEqualTo(1);
+  }
+
+  private static int syncSourceParallelism(org.apache.flink.streaming.api.graph.StreamGraph graph) {
+    return graph.getStreamNodes().stream()
+        .filter(n -> n.getOperatorName().startsWith("Source: tlalign.sync"))
+        .findFirst()
+        .orElseThrow()
+        .getParallelism();
   }
 
   @Test

@@ -399,6 +399,29 @@ public final class TlAlignOptions {
               "With tlalign.sync.apply=updates: the outer optimizer's Nesterov momentum, in [0, 1)"
                   + " (DiLoCo: 0.9). Its buffer is part of every replica's checkpointed state.");
 
+  public static final ConfigOption<String> SYNC_EXCHANGE =
+      key("tlalign.sync.exchange")
+          .stringType()
+          .defaultValue("sharded")
+          .withDescription(
+              "How a round's contributions meet. sharded: the flat parameter vector is cut into P"
+                  + " shards; each replica sends shard s of its contribution to replica s (sync"
+                  + " topic partition 1 + s), which reduces it and publishes the reduced shard"
+                  + " (partition 0) to all: about 2M bytes per replica per round whatever P, and a"
+                  + " replica keeps only its shard of unreduced rounds and the reduced shards of"
+                  + " unapplied rounds; a round is visible after two checkpoints. broadcast: every"
+                  + " replica reads every contribution (one partition; P x M per replica per round,"
+                  + " one checkpoint). The sync topic needs 1 + P partitions when sharded.");
+
+  public static final ConfigOption<java.time.Duration> SYNC_STALL_WARN =
+      key("tlalign.sync.stall-warn")
+          .durationType()
+          .defaultValue(java.time.Duration.ofSeconds(60))
+          .withDescription(
+              "How long a replica waits for a round before it logs a warning naming the replicas"
+                  + " (and, sharded, the shard reducers) it still waits for; repeated at each"
+                  + " doubling of the wait. Reporting never changes what is applied.");
+
   public static final ConfigOption<Boolean> SYNC_AVERAGE_MOMENTS =
       key("tlalign.sync.average-moments")
           .booleanType()

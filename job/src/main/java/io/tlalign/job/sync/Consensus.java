@@ -136,11 +136,34 @@ public final class Consensus {
       TrainingState current,
       List<TrainingState> contributions,
       int own) {
-    List<NamedTensor> average = ReplicaAverage.parameters(contributions);
     long roundStep = 0;
     for (TrainingState c : contributions) {
       roundStep = Math.max(roundStep, c.step());
     }
+    return apply(
+        roundNumber,
+        finalRound,
+        current,
+        ReplicaAverage.parameters(contributions),
+        contributions.get(own).parameters(),
+        roundStep);
+  }
+
+  /**
+   * Applies a complete round, given its mean (computed here or joined from the reducers' shards).
+   *
+   * @param average the mean of the round's contributions (parameters or updates)
+   * @param ownContribution what this replica contributed to the round (used by delta and updates)
+   * @param roundStep the largest step a contribution was taken at
+   * @return the replica's new parameters
+   */
+  public List<NamedTensor> apply(
+      long roundNumber,
+      boolean finalRound,
+      TrainingState current,
+      List<NamedTensor> average,
+      List<NamedTensor> ownContribution,
+      long roundStep) {
     List<NamedTensor> next;
     if (finalRound || rule == SyncRule.REPLACE) {
       next = average;
@@ -149,11 +172,10 @@ public final class Consensus {
         anchor = average;
       }
     } else if (rule == SyncRule.DELTA) {
-      next =
-          ReplicaAverage.shift(current.parameters(), contributions.get(own).parameters(), average);
+      next = ReplicaAverage.shift(current.parameters(), ownContribution, average);
       parameters = average;
     } else if (rule == SyncRule.UPDATES) {
-      next = applyUpdates(current.parameters(), contributions.get(own).parameters(), average);
+      next = applyUpdates(current.parameters(), ownContribution, average);
     } else {
       throw new IllegalStateException(rule + " rounds are applied as gradients, not here");
     }

@@ -4,6 +4,7 @@ import io.tlalign.model.state.OptimizerState;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.model.train.LocalGradients;
+import io.tlalign.schemas.RoundContribution;
 import io.tlalign.schemas.framing.ChunkWriter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -70,14 +71,17 @@ public final class Contribution {
       int replicas,
       byte[] payload,
       int chunkBytes) {
+    return messages(
+        SyncChunk.address(runId, 0, round, step, replica, replicas).build(), payload, chunkBytes);
+  }
+
+  /** The messages of one payload (a contribution, or a shard of one), in order. */
+  public static List<byte[]> messages(RoundContribution address, byte[] payload, int chunkBytes) {
     if (chunkBytes <= 0) {
       throw new IllegalArgumentException("chunk size must be > 0, got " + chunkBytes);
     }
     return new ArrayList<>(
-        ChunkWriter.cut(
-            SyncChunk.contributionHeader(runId, round, step, replica, replicas),
-            payload,
-            chunkBytes));
+        ChunkWriter.cut(SyncChunk.contributionHeader(address), payload, chunkBytes));
   }
 
   static byte[] sha256(byte[] bytes) {

@@ -76,7 +76,7 @@ final class LegacySyncMessage {
       }
       byte[] data = in.readNBytes(length);
       SyncChunk chunk =
-          new SyncChunk(
+          SyncChunk.of(
               runId, round, step, replica, replicas, index, count, payloadBytes, sha, data);
       if ((int) crc.getValue() != stored) {
         throw new CorruptSyncDataException(

@@ -19,12 +19,15 @@ import io.tlalign.model.state.TrainingState;
 import io.tlalign.model.state.TrainingStateFormat;
 import io.tlalign.model.train.LocalGradients;
 import io.tlalign.model.train.StepResult;
+import io.tlalign.schemas.RoundContribution;
+import io.tlalign.schemas.SyncPhase;
 import io.tlalign.schemas.TrainingMetric;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -124,6 +127,28 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       new ListStateDescriptor<>(
           "tlalign-replica-outer-momentum-chunks",
           PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /** Sharded: the scatter messages of rounds this replica has not reduced yet (its shard). */
+  static final ListStateDescriptor<byte[]> SCATTER_MESSAGES =
+      new ListStateDescriptor<>(
+          "tlalign-replica-scatter-messages",
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /** Sharded: the reducer's floor and whether it reduced the final round (0 or 1). */
+  static final ListStateDescriptor<Long> REDUCER_POSITION =
+      new ListStateDescriptor<>("tlalign-replica-reducer-position", Types.LONG);
+
+  /**
+   * Sharded, under delta and updates: this replica's own contributions to rounds not yet applied,
+   * which it needs to apply them and no longer reads back from the topic.
+   */
+  static final ListStateDescriptor<byte[]> OWN_CONTRIBUTIONS =
+      new ListStateDescriptor<>(
+          "tlalign-replica-own-contributions",
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  private static final String META_OWN_ROUND = "tlalign.sync.own-round";
+
   static final ListStateDescriptor<PendingStep> PENDING =
       new ListStateDescriptor<>(
           "tlalign-replica-pending-step", TypeInformation.of(PendingStep.class));
@@ -157,11 +182,27 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private transient ListState<Long> legacyProgressState;
   private transient List<ListState<byte[]>> consensusStates;
   private transient ListState<PendingStep> pendingState;
+  private transient ListState<byte[]> scatterState;
+  private transient ListState<Long> reducerPositionState;
+  private transient ListState<byte[]> ownContributionsState;
 
   private transient int replica;
   private transient TrainingState restored;
   private transient TrainingCore core;
+
+  /** The rounds this replica applies: whole contributions, or sharded the reduced shards. */
   private transient RoundAssembler assembler;
+
+  /** Sharded: this replica's part as the reducer of shard {@code replica}; null for broadcast. */
+  private transient ShardReducer reducer;
+
+  private transient TreeMap<Long, TrainingState> ownContributions;
+
+  /** The model's parameters at open: the names and shapes reduced shards are joined into. */
+  private transient List<NamedTensor> parameterLayout;
+
+  private transient StallWatch stallWatch;
+  private transient String lastStallReport;
   private transient ArrayDeque<TrainingBatch> buffer;
   private transient List<String> restoredLedger;
   private transient List<String> syncLedger;
@@ -207,6 +248,9 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
             store.getListState(ANCHOR_CHUNKS),
             store.getListState(OUTER_MOMENTUM_CHUNKS));
     pendingState = store.getListState(PENDING);
+    scatterState = store.getListState(SCATTER_MESSAGES);
+    reducerPositionState = store.getListState(REDUCER_POSITION);
+    ownContributionsState = store.getListState(OWN_CONTRIBUTIONS);
     replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     if (parallelism != sync.replicas()) {
@@ -217,7 +261,14 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
               + sync.replicas()
               + "; leave the operator's parallelism to tlalign.replicas");
     }
-    assembler = new RoundAssembler(sync.runId(), sync.replicas());
+    int epoch = 0;
+    if (sync.sharded()) {
+      assembler = new RoundAssembler(sync.runId(), epoch, sync.replicas(), SyncPhase.GATHER, -1);
+      reducer = new ShardReducer(sync, settings.model().name(), epoch, replica);
+    } else {
+      assembler = new RoundAssembler(sync.runId(), sync.replicas());
+    }
+    ownContributions = new TreeMap<>();
     buffer = new ArrayDeque<>();
     restoredLedger = new ArrayList<>();
     syncLedger = new ArrayList<>();
@@ -258,6 +309,19 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     }
     for (PendingStep p : pendingState.get()) {
       pending = p;
+    }
+    if (reducer != null) {
+      List<Long> position = new ArrayList<>();
+      reducerPositionState.get().forEach(position::add);
+      if (position.size() == 2) {
+        reducer.restore(position.get(0), position.get(1) == 1);
+      }
+      scatterState.get().forEach(reducer::add);
+      reducer.drainReports(); // reported when first received
+      for (byte[] bytes : ownContributionsState.get()) {
+        TrainingState own = TrainingStateFormat.fromBytes(bytes);
+        ownContributions.put(Long.parseLong(own.metadata().get(META_OWN_ROUND)), own);
+      }
     }
   }
 
@@ -323,6 +387,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         core.device(),
         core.stepCount(),
         restored != null ? " (restored)" : "");
+    parameterLayout = core.captureState().parameters();
     if (!restoredConsensus.isEmpty()) {
       consensus = Consensus.fromStates(sync, restoredConsensus);
     } else if (restored != null) {
@@ -351,6 +416,14 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     metrics.gauge("step", core::stepCount);
     metrics.gauge("bufferedBatches", () -> buffer.size());
     metrics.gauge("awaitedRound", () -> awaiting);
+    stallWatch = new StallWatch(sync.stallWarnMs());
+    metrics.gauge(
+        "awaitedRoundAgeMs",
+        () -> stallWatch.ageMs(getProcessingTimeService().getCurrentProcessingTime()));
+    metrics.gauge("stalledReplicas", () -> stallWatch.stalledReplicas());
+    if (awaiting != NONE) {
+      waitingFor(awaiting); // restored while waiting: a stall is reported even if nothing arrives
+    }
   }
 
   @Override
@@ -362,7 +435,15 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   @Override
   public void processElement2(StreamRecord<byte[]> element) {
     assembler.add(element.getValue());
-    for (String report : assembler.drainReports()) {
+    List<String> reports = new ArrayList<>(assembler.drainReports());
+    if (reducer != null) {
+      reducer.add(element.getValue());
+      reports.addAll(reducer.drainReports());
+      for (ShardReducer.Reduced r : reducer.reduceReady()) {
+        publishReduced(r);
+      }
+    }
+    for (String report : reports) {
       rejectedRounds.inc();
       LOG.error("replica {}: {}", replica, report);
     }
@@ -398,6 +479,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private void advance() {
     while (true) {
       if (awaiting != NONE && !resolveAwaited()) {
+        waitingFor(awaiting);
         return;
       }
       TrainingBatch next = buffer.pollFirst();
@@ -412,18 +494,86 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     }
     if (finalPublished && !finalApplied) {
       if (sync.rule() == SyncRule.GRADIENTS && !applyTrailingGradientRounds()) {
+        waitingFor(consensus.round() + 1);
         return;
       }
       resolveFinal();
+      if (!finalApplied) {
+        waitingFor(SyncChunk.FINAL_ROUND);
+        return;
+      }
     }
+    stallWatch.resumed();
+  }
+
+  /**
+   * Notes that this replica waits for {@code round}, and from the stall warning on reports who it
+   * waits for (a timer checks again, so a wait with no message arriving is reported too).
+   */
+  private void waitingFor(long round) {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    if (stallWatch.waiting(round, now)) {
+      armStallCheck(now);
+    }
+  }
+
+  private void armStallCheck(long now) {
+    getProcessingTimeService().registerTimer(now + stallWatch.nextCheckMs(now), t -> checkStall());
+  }
+
+  private void checkStall() {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    if (!stallWatch.active()) {
+      return;
+    }
+    if (stallWatch.due(now)) {
+      long round = stallWatch.round();
+      lastStallReport =
+          stallWatch.report(
+              replica,
+              round,
+              reducer == null ? "replicas" : "shard reducers",
+              missingFor(round),
+              ownShardReport(),
+              now);
+      LOG.warn(lastStallReport);
+    }
+    armStallCheck(now);
+  }
+
+  /** The replicas (broadcast) or shard reducers (sharded) whose part of the round is missing. */
+  private List<Integer> missingFor(long round) {
+    List<Integer> out = new ArrayList<>();
+    for (int j = 0; j < sync.replicas(); j++) {
+      if (assembler.payload(round, j) == null) {
+        out.add(j);
+      }
+    }
+    return out;
+  }
+
+  /** Sharded: what this replica's own reducer still waits for, or null. */
+  private String ownShardReport() {
+    if (reducer == null) {
+      return null;
+    }
+    Long q = reducer.awaitedRound();
+    if (q == null) {
+      return null;
+    }
+    return "its own shard "
+        + replica
+        + " still lacks "
+        + (q == SyncChunk.FINAL_ROUND ? "the final round" : "round " + q)
+        + " from replicas "
+        + reducer.missing(q);
   }
 
   private void train(TrainingBatch batch) {
     if (sync.rule() == SyncRule.GRADIENTS) {
       long round = consensus.round() + 1;
       LocalGradients g = core.gradients(batch);
-      publishPayload(
-          round, round, Contribution.gradientsOf(settings.model().name(), round, g).toBytes());
+      publishPayload(round, round, Contribution.gradientsOf(settings.model().name(), round, g));
       pending = PendingStep.of(round, g, batch.ids);
       awaiting = round;
       return;
@@ -461,17 +611,65 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     boolean last = round == SyncChunk.FINAL_ROUND;
     // Under gradients the final message's step is the number of rounds this replica contributed.
     long step = sync.rule() == SyncRule.GRADIENTS ? consensus.round() : state.step();
-    byte[] payload = consensus.contribution(state, last, sync.averageMoments()).toBytes();
+    TrainingState payload = consensus.contribution(state, last, sync.averageMoments());
+    if (reducer != null
+        && !last
+        && (sync.rule() == SyncRule.DELTA || sync.rule() == SyncRule.UPDATES)) {
+      ownContributions.put(round, payload);
+    }
     publishPayload(round, step, payload);
   }
 
-  private void publishPayload(long round, long step, byte[] payload) {
-    for (byte[] message :
-        Contribution.messages(
-            sync.runId(), round, step, replica, sync.replicas(), payload, sync.chunkBytes())) {
-      output.collect(SYNC, new StreamRecord<>(message));
+  /**
+   * Publishes this replica's contribution to a round: whole (broadcast), or cut into one shard per
+   * replica, shard s for replica s to reduce (sharded).
+   */
+  private void publishPayload(long round, long step, TrainingState payload) {
+    if (reducer == null) {
+      emit(
+          SyncChunk.address(sync.runId(), 0, round, step, replica, sync.replicas()).build(),
+          payload.toBytes());
+    } else {
+      ShardLayout layout = ShardLayout.of(payload, sync.replicas());
+      for (int s = 0; s < sync.replicas(); s++) {
+        emit(
+            SyncChunk.address(sync.runId(), 0, round, step, replica, sync.replicas())
+                .setPhase(SyncPhase.SCATTER)
+                .setShard(s)
+                .setShards(sync.replicas())
+                .setElementOffset(layout.start(s))
+                .setElementCount(layout.count(s))
+                .build(),
+            layout.shard(payload, s).toBytes());
+      }
     }
     publishedAt.put(round, System.nanoTime());
+  }
+
+  /** Publishes this replica's reduced shard of a round, for every replica to gather. */
+  private void publishReduced(ShardReducer.Reduced r) {
+    float[] data = ShardLayout.data(r.payload());
+    long elements = 0;
+    for (NamedTensor t : parameterLayout) {
+      elements += t.data().length;
+    }
+    ShardLayout layout =
+        new ShardLayout(elements * (sync.averageMoments() ? 3 : 1), sync.replicas());
+    emit(
+        SyncChunk.address(sync.runId(), 0, r.round(), r.step(), replica, sync.replicas())
+            .setPhase(SyncPhase.GATHER)
+            .setShard(replica)
+            .setShards(sync.replicas())
+            .setElementOffset(layout.start(replica))
+            .setElementCount(data == null ? 0 : data.length)
+            .build(),
+        r.payload().toBytes());
+  }
+
+  private void emit(RoundContribution address, byte[] payload) {
+    for (byte[] message : Contribution.messages(address, payload, sync.chunkBytes())) {
+      output.collect(SYNC, new StreamRecord<>(message));
+    }
   }
 
   /** Applies or skips the awaited round; false while it can still arrive. */
@@ -487,14 +685,15 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         case COMPLETE -> apply(round);
         case REJECTED -> note(round, "skipped: " + assembler.rejection(round));
         case PENDING -> {
-          if (!abandoned(round)) {
-            return false;
+          if (reducer != null || !abandoned(round)) {
+            return false; // sharded: the reducers decide and publish a skip
           }
           note(round, "skipped: a replica's input ended before this round");
         }
       }
     }
     assembler.discardUpTo(round);
+    ownContributions.headMap(round, true).clear();
     awaiting = NONE;
     return true;
   }
@@ -507,6 +706,9 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
    * can still arrive.
    */
   private boolean resolveGradientRound(long round, PendingStep own) {
+    if (reducer != null) {
+      return resolveGatheredGradientRound(round, own);
+    }
     List<TrainingState> present = new ArrayList<>();
     String refusal = null;
     if (assembler.status(round) == RoundAssembler.Status.REJECTED) {
@@ -550,6 +752,51 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     return true;
   }
 
+  /** {@link #resolveGradientRound} from the reducers' shards of the mean gradient. */
+  private boolean resolveGatheredGradientRound(long round, PendingStep own) {
+    RoundAverage average;
+    switch (assembler.status(round)) {
+      case PENDING -> {
+        return false;
+      }
+      case REJECTED ->
+          average =
+              RoundAverage.refused("round " + round + " rejected: " + assembler.rejection(round));
+      default -> average = gathered(round);
+    }
+    if (average.applies() && average.kind() != PayloadKind.GRADIENTS) {
+      average =
+          RoundAverage.refused("the reducers sent " + average.kind().label() + ", not gradients");
+    }
+    List<NamedTensor> averaged = average.applies() ? average.values() : null;
+    consensus.stepped(round);
+    if (own != null) {
+      report(core.applyGradients(own.local(), own.ids(), averaged, average.refusal()));
+    } else if (averaged != null) {
+      core.applyGradients(
+          new LocalGradients(
+              -1, average.batchSize(), Double.NaN, Double.NaN, Double.NaN, null, List.of()),
+          new String[0],
+          averaged,
+          null);
+    }
+    note(round, average.applies() ? "step=" + core.stepCount() : "skipped: " + average.refusal());
+    return true;
+  }
+
+  /** The mean of a complete gathered round, joined from the reducers' shards. */
+  private RoundAverage gathered(long round) {
+    List<TrainingState> shards = new ArrayList<>(sync.replicas());
+    for (byte[] payload : assembler.payloads(round)) {
+      try {
+        shards.add(TrainingStateFormat.fromBytes(payload));
+      } catch (CorruptTrainingStateException e) {
+        return RoundAverage.refused("a reduced shard does not decode: " + e.getMessage());
+      }
+    }
+    return RoundAverage.ofShards(shards, parameterLayout);
+  }
+
   /** The local half a replica without a batch of its own in the round reports: the others'. */
   private static LocalGradients trailing(List<TrainingState> present) {
     int batch = 0;
@@ -567,7 +814,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     while (true) {
       long last = 0;
       for (int j = 0; j < sync.replicas(); j++) {
-        Long contributed = assembler.finalStep(j);
+        Long contributed = reducer != null ? reducer.finalStep(j) : assembler.finalStep(j);
         if (contributed == null) {
           // Replica j has not ended: its next round may be pending; apply what is whole.
           last = Long.MAX_VALUE;
@@ -631,6 +878,10 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
    * what it was handed.
    */
   private void apply(long round) {
+    if (reducer != null) {
+      applyGathered(round);
+      return;
+    }
     List<TrainingState> contributions = new ArrayList<>();
     for (byte[] payload : assembler.payloads(round)) {
       try {
@@ -675,16 +926,68 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     core.replaceState(
         current.withParameters(params, moments != null ? moments : current.optimizer()));
     if (round != SyncChunk.FINAL_ROUND) {
-      TrainingState held = core.captureState();
-      note(
-          round,
-          "step="
-              + held.step()
-              + " params="
-              + ParameterDigest.of(held.parameters())
-              + " state="
-              + ParameterDigest.ofState(held));
+      noteHeld(round);
     }
+  }
+
+  /** {@link #apply} from the reducers' shards of the round's mean. */
+  private void applyGathered(long round) {
+    boolean last = round == SyncChunk.FINAL_ROUND;
+    RoundAverage average = gathered(round);
+    PayloadKind expected = last ? PayloadKind.PARAMETERS : sync.rule().payload();
+    if (average.applies() && average.kind() != expected) {
+      average =
+          RoundAverage.refused(
+              "the reducers sent "
+                  + average.kind().label()
+                  + " where "
+                  + sync.rule().optionValue()
+                  + " rounds carry "
+                  + expected.label());
+    }
+    TrainingState own = last ? null : ownContributions.get(round);
+    boolean needsOwn = !last && sync.rule() != SyncRule.REPLACE;
+    if (average.applies() && needsOwn && own == null) {
+      average = RoundAverage.refused("this replica's own contribution to the round is not held");
+    }
+    if (!average.applies()) {
+      note(round, "skipped: " + average.refusal());
+      return;
+    }
+    TrainingState current = core.captureState();
+    var params =
+        consensus.apply(
+            round,
+            last,
+            current,
+            average.values(),
+            own == null ? null : own.parameters(),
+            average.step());
+    OptimizerState moments =
+        average.moments() == null
+            ? null
+            : new OptimizerState(
+                current.optimizerStepCount(),
+                average.moments().firstMoments(),
+                average.moments().secondMoments());
+    core.replaceState(
+        current.withParameters(params, moments != null ? moments : current.optimizer()));
+    if (!last) {
+      noteHeld(round);
+    }
+  }
+
+  /** Notes the digests of the state the session holds after applying {@code round}. */
+  private void noteHeld(long round) {
+    TrainingState held = core.captureState();
+    note(
+        round,
+        "step="
+            + held.step()
+            + " params="
+            + ParameterDigest.of(held.parameters())
+            + " state="
+            + ParameterDigest.ofState(held));
   }
 
   private void note(long round, String what) {
@@ -719,6 +1022,24 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     syncMessagesState.update(assembler.retained());
     progressState.update(List.of(progress()));
     legacyProgressState.clear();
+    if (reducer != null) {
+      scatterState.update(reducer.retained());
+      reducerPositionState.update(List.of(reducer.floor(), reducer.finalReduced() ? 1L : 0L));
+      List<byte[]> own = new ArrayList<>();
+      ownContributions.forEach(
+          (round, c) ->
+              own.add(
+                  TrainingState.builder()
+                      .setPreset(c.preset())
+                      .setStep(c.step())
+                      .setParameters(c.parameters())
+                      .optOptimizer(c.optimizer())
+                      .optMetadata(c.metadata())
+                      .optMetadata(META_OWN_ROUND, Long.toString(round))
+                      .build()
+                      .toBytes()));
+      ownContributionsState.update(own);
+    }
   }
 
   @Override
@@ -743,6 +1064,11 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     } finally {
       super.close();
     }
+  }
+
+  /** For tests: the last stall warning logged, or null. */
+  String lastStallReport() {
+    return lastStallReport;
   }
 
   /** For tests: the state the session holds now. */

@@ -1,5 +1,6 @@
 package io.tlalign.job.sync;
 
+import io.tlalign.schemas.SyncPhase;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -30,6 +31,9 @@ public final class RoundAssembler {
   }
 
   private final String runId;
+  private final int epoch;
+  private final SyncPhase phase;
+  private final int shard;
   private final int replicas;
   private long floor;
   private final List<Retained> retained = new ArrayList<>();
@@ -39,8 +43,22 @@ public final class RoundAssembler {
   private final Map<Integer, Long> finalSteps = new HashMap<>();
   private final List<String> reports = new ArrayList<>();
 
+  /** An assembler of whole contributions (broadcast exchange) of epoch 0. */
   public RoundAssembler(String runId, int replicas) {
+    this(runId, 0, replicas, SyncPhase.CONTRIBUTION, -1);
+  }
+
+  /**
+   * An assembler of one kind of message: whole contributions, the shard {@code shard} of every
+   * replica's contribution ({@link SyncPhase#SCATTER}, indexed by replica), or every reducer's
+   * reduced shard ({@link SyncPhase#GATHER}, indexed by the reducer, which is the shard). Messages
+   * of other runs, epochs, phases or shards are ignored.
+   */
+  public RoundAssembler(String runId, int epoch, int replicas, SyncPhase phase, int shard) {
     this.runId = runId;
+    this.epoch = epoch;
+    this.phase = phase;
+    this.shard = shard;
     this.replicas = replicas;
     this.lastRound = new long[replicas];
     this.lastIndex = new int[replicas];
@@ -69,14 +87,14 @@ public final class RoundAssembler {
         return;
       }
       c = e.chunk();
-      if (c.runId().equals(runId) && c.round() > floor) {
+      if (ours(c) && c.round() > floor) {
         retained.add(new Retained(c.round(), message));
         track(c);
         reject(c.round(), e.getMessage());
       }
       return;
     }
-    if (!c.runId().equals(runId) || c.round() <= floor) {
+    if (!ours(c) || c.round() <= floor) {
       return;
     }
     retained.add(new Retained(c.round(), message));
@@ -120,6 +138,14 @@ public final class RoundAssembler {
     if (part.received == part.count) {
       complete(c, part);
     }
+  }
+
+  /** Whether a message belongs to this assembler's run, epoch, phase and shard. */
+  private boolean ours(SyncChunk c) {
+    return c.runId().equals(runId)
+        && c.epoch() == epoch
+        && c.phase() == phase
+        && (phase != SyncPhase.SCATTER || c.shard() == shard);
   }
 
   /**
@@ -279,6 +305,11 @@ public final class RoundAssembler {
     List<String> out = new ArrayList<>(reports);
     reports.clear();
     return out;
+  }
+
+  /** The lowest round held above the floor (complete, pending or rejected), or null. */
+  public Long lowestRound() {
+    return rounds.isEmpty() ? null : rounds.firstKey();
   }
 
   /** Rounds currently held (complete, pending or rejected). */

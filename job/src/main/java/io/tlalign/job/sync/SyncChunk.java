@@ -3,6 +3,7 @@ package io.tlalign.job.sync;
 import io.tlalign.schemas.ChunkHeader;
 import io.tlalign.schemas.RoundContribution;
 import io.tlalign.schemas.Sha256;
+import io.tlalign.schemas.SyncPhase;
 import io.tlalign.schemas.framing.ChunkFrame;
 import io.tlalign.schemas.framing.CorruptChunkException;
 
@@ -17,16 +18,14 @@ import io.tlalign.schemas.framing.CorruptChunkException;
  * TLSY layout, which a restored replica may hold in its state, are read by {@link
  * LegacySyncMessage}.
  *
- * @param runId the job's sync identity (its consumer group id); other runs' messages are ignored
- * @param round the round, from 1; {@link #FINAL_ROUND} for the contribution at the end of input
- * @param step the replica's local step when it published
+ * <p>The {@link RoundContribution} says whose message it is: the run (other runs' messages are
+ * ignored), the epoch (each rescale starts a new one), the round ({@link #FINAL_ROUND} at the end
+ * of input), the replica's step, and under {@code tlalign.sync.exchange=sharded} the phase and
+ * shard: {@link SyncPhase#SCATTER} for one shard of a replica's contribution, {@link
+ * SyncPhase#GATHER} for a reducer's reduced shard.
  */
 public record SyncChunk(
-    String runId,
-    long round,
-    long step,
-    int replica,
-    int replicas,
+    RoundContribution contribution,
     int index,
     int count,
     long payloadBytes,
@@ -40,17 +39,84 @@ public record SyncChunk(
   public static final int MAX_HEADER_BYTES =
       ChunkFrame.MIN_FRAME_BYTES + ChunkFrame.MAX_HEADER_BYTES;
 
+  /** A whole contribution of epoch 0, read by every replica (the layout before sharding). */
+  public static SyncChunk of(
+      String runId,
+      long round,
+      long step,
+      int replica,
+      int replicas,
+      int index,
+      int count,
+      long payloadBytes,
+      byte[] payloadSha256,
+      byte[] data) {
+    return new SyncChunk(
+        address(runId, 0, round, step, replica, replicas).build(),
+        index,
+        count,
+        payloadBytes,
+        payloadSha256,
+        data);
+  }
+
+  /** Whose contribution to which round, as a whole contribution; set the phase and shard on it. */
+  public static RoundContribution.Builder address(
+      String runId, int epoch, long round, long step, int replica, int replicas) {
+    return RoundContribution.newBuilder()
+        .setRunId(runId)
+        .setEpoch(epoch)
+        .setRound(round)
+        .setStep(step)
+        .setReplica(replica)
+        .setReplicas(replicas);
+  }
+
   /** What every header of a contribution says besides the chunk's place in it. */
-  static ChunkHeader.Builder contributionHeader(
-      String runId, long round, long step, int replica, int replicas) {
-    return ChunkHeader.newBuilder()
-        .setContribution(new RoundContribution(runId, round, step, replica, replicas));
+  static ChunkHeader.Builder contributionHeader(RoundContribution address) {
+    return ChunkHeader.newBuilder().setContribution(address);
+  }
+
+  public String runId() {
+    return contribution.getRunId().toString();
+  }
+
+  public int epoch() {
+    return contribution.getEpoch();
+  }
+
+  public long round() {
+    return contribution.getRound();
+  }
+
+  public long step() {
+    return contribution.getStep();
+  }
+
+  public int replica() {
+    return contribution.getReplica();
+  }
+
+  public int replicas() {
+    return contribution.getReplicas();
+  }
+
+  public SyncPhase phase() {
+    return contribution.getPhase();
+  }
+
+  public int shard() {
+    return contribution.getShard();
+  }
+
+  public int shards() {
+    return contribution.getShards();
   }
 
   /** The message bytes. */
   public byte[] encode() {
     ChunkHeader header =
-        contributionHeader(runId, round, step, replica, replicas)
+        contributionHeader(contribution)
             .setIndex(index)
             .setCount(count)
             .setPayloadBytes(payloadBytes)
@@ -93,7 +159,11 @@ public record SyncChunk(
       throw new CorruptSyncDataException(
           "sync message is a chunk frame without a round contribution (a training state chunk?)");
     }
-    if (chunk.replica < 0 || chunk.replica >= chunk.replicas) {
+    if (chunk.replica() < 0
+        || chunk.replica() >= chunk.replicas()
+        || chunk.shards() < 1
+        || chunk.shard() < 0
+        || chunk.shard() >= chunk.shards()) {
       throw new CorruptSyncDataException(chunk.describe() + " has an impossible header", chunk);
     }
     return chunk;
@@ -106,27 +176,22 @@ public record SyncChunk(
       return null;
     }
     return new SyncChunk(
-        c.getRunId(),
-        c.getRound(),
-        c.getStep(),
-        c.getReplica(),
-        c.getReplicas(),
-        h.getIndex(),
-        h.getCount(),
-        h.getPayloadBytes(),
-        h.getPayloadSha256().bytes(),
-        data);
+        c, h.getIndex(), h.getCount(), h.getPayloadBytes(), h.getPayloadSha256().bytes(), data);
   }
 
-  /** E.g. "chunk 3/12 of replica 1, round 7". */
+  /** E.g. "chunk 3/12 of replica 1, round 7", "chunk 0/2 of replica 1's shard 2, round 7". */
   public String describe() {
     return "chunk "
         + index
         + "/"
         + count
         + " of replica "
-        + replica
+        + replica()
+        + (phase() == SyncPhase.CONTRIBUTION
+            ? ""
+            : (phase() == SyncPhase.SCATTER ? "'s shard " : "'s reduced shard ") + shard())
         + ", "
-        + (round == FINAL_ROUND ? "final round" : "round " + round);
+        + (round() == FINAL_ROUND ? "final round" : "round " + round())
+        + (epoch() == 0 ? "" : " of epoch " + epoch());
   }
 }

@@ -17,6 +17,8 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param outerLearningRate the outer optimizer's rate under {@link SyncRule#UPDATES}
  * @param outerMomentum the outer optimizer's Nesterov momentum under {@link SyncRule#UPDATES}
  * @param faultReplica the replica a train fault drill fires in, or -1 for whichever gets there
+ * @param exchange how the contributions of a round meet: broadcast to all, or sharded
+ * @param stallWarnMs ms of waiting for a round before a replica reports who it waits for
  */
 public record SyncSettings(
     String runId,
@@ -28,7 +30,9 @@ public record SyncSettings(
     SyncRule rule,
     double outerLearningRate,
     double outerMomentum,
-    int faultReplica)
+    int faultReplica,
+    SyncExchange exchange,
+    long stallWarnMs)
     implements Serializable {
 
   public SyncSettings {
@@ -63,6 +67,55 @@ public record SyncSettings(
               + outerMomentum
               + "; DiLoCo uses 0.7 and 0.9, plain averaging of updates 1 and 0");
     }
+  }
+
+  /** Broadcast settings with a minute's stall warning, for tests and benchmarks. */
+  public SyncSettings(
+      String runId,
+      int replicas,
+      int everySteps,
+      int lagRounds,
+      int chunkBytes,
+      boolean averageMoments,
+      SyncRule rule,
+      double outerLearningRate,
+      double outerMomentum,
+      int faultReplica) {
+    this(
+        runId,
+        replicas,
+        everySteps,
+        lagRounds,
+        chunkBytes,
+        averageMoments,
+        rule,
+        outerLearningRate,
+        outerMomentum,
+        faultReplica,
+        SyncExchange.BROADCAST,
+        60_000);
+  }
+
+  /** These settings under another exchange. */
+  public SyncSettings withExchange(SyncExchange other) {
+    return new SyncSettings(
+        runId,
+        replicas,
+        everySteps,
+        lagRounds,
+        chunkBytes,
+        averageMoments,
+        rule,
+        outerLearningRate,
+        outerMomentum,
+        faultReplica,
+        other,
+        stallWarnMs);
+  }
+
+  /** Whether contributions are cut into shards reduced by one replica each. */
+  public boolean sharded() {
+    return exchange == SyncExchange.SHARDED;
   }
 
   /** The settings of the rules that existed before {@link SyncRule#UPDATES}, for tests. */
@@ -121,6 +174,8 @@ public record SyncSettings(
         rule,
         c.get(TlAlignOptions.SYNC_OUTER_LR),
         c.get(TlAlignOptions.SYNC_OUTER_MOMENTUM),
-        c.get(TlAlignOptions.FAULT_REPLICA));
+        c.get(TlAlignOptions.FAULT_REPLICA),
+        SyncExchange.parse(c.get(TlAlignOptions.SYNC_EXCHANGE)),
+        c.get(TlAlignOptions.SYNC_STALL_WARN).toMillis());
   }
 }

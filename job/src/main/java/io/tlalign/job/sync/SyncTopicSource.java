@@ -1,6 +1,7 @@
 package io.tlalign.job.sync;
 
 import io.tlalign.job.settings.KafkaClients;
+import io.tlalign.schemas.SyncPhase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,11 +31,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * state.
  *
  * <p>A fresh start begins at the topic's last stable offsets, read before the job can commit any
- * round; older rounds on a shared topic belong to other runs. Runs with parallelism 1.
+ * round; older rounds on a shared topic belong to other runs. Broadcast: parallelism 1, every
+ * message to every replica. Sharded: parallelism P, subtask s feeds replica s with partition 1 + s
+ * (shard s of every contribution) and partition 0 (every reducer's reduced shard), so each replica
+ * reads about 2M bytes per round whatever P.
  */
 @SuppressWarnings("deprecation") // SourceFunction: the new Source API has no end-on-condition
 public final class SyncTopicSource
-    extends org.apache.flink.streaming.api.functions.source.RichSourceFunction<byte[]>
+    extends org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction<byte[]>
     implements CheckpointedFunction {
 
   private static final long serialVersionUID = 1L;
@@ -46,6 +50,7 @@ public final class SyncTopicSource
   private final String topic;
   private final String runId;
   private final int replicas;
+  private final boolean sharded;
 
   private transient ListState<String> positionsState;
   private transient TreeMap<Integer, Long> offsets;
@@ -54,11 +59,33 @@ public final class SyncTopicSource
   private transient KafkaConsumer<byte[], byte[]> consumer;
   private transient volatile boolean running;
 
+  /** The source of a broadcast exchange: one reader (parallelism 1) of the whole topic. */
   public SyncTopicSource(KafkaClients kafka, String topic, String runId, int replicas) {
+    this(kafka, topic, runId, replicas, false);
+  }
+
+  /**
+   * @param sharded the source of a sharded exchange: parallelism P, subtask s reads partition 0
+   *     (the reduced shards, for all) and partition 1 + s (shard s of every contribution, for
+   *     replica s to reduce)
+   */
+  public SyncTopicSource(
+      KafkaClients kafka, String topic, String runId, int replicas, boolean sharded) {
     this.kafka = kafka;
     this.topic = topic;
     this.runId = runId;
     this.replicas = replicas;
+    this.sharded = sharded;
+  }
+
+  /** The partition a sync message goes to: 0, or under sharding 1 + shard for a scatter message. */
+  public static int partitionOf(SyncChunk chunk) {
+    return chunk.phase() == SyncPhase.SCATTER ? 1 + chunk.shard() : 0;
+  }
+
+  /** The partitions a sharded exchange of {@code replicas} replicas needs. */
+  public static int shardedPartitions(int replicas) {
+    return 1 + replicas;
   }
 
   @Override
@@ -95,6 +122,25 @@ public final class SyncTopicSource
     if (partitions.isEmpty()) {
       throw new IllegalStateException(
           "sync topic " + topic + " has no partitions; create it (JobTopics does) before the job");
+    }
+    if (sharded) {
+      int shard = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+      if (partitions.size() < shardedPartitions(replicas)) {
+        throw new IllegalStateException(
+            "sync topic "
+                + topic
+                + " has "
+                + partitions.size()
+                + " partitions; tlalign.sync.exchange=sharded with "
+                + replicas
+                + " replicas needs "
+                + shardedPartitions(replicas)
+                + " (0 for the reduced shards, 1 + s for shard s): add partitions, or let the job"
+                + " create the topic");
+      }
+      partitions.clear();
+      partitions.add(new TopicPartition(topic, 0));
+      partitions.add(new TopicPartition(topic, 1 + shard));
     }
     consumer.assign(partitions);
     if (!restored) {
@@ -138,8 +184,10 @@ public final class SyncTopicSource
     if (c != null
         && c.runId().equals(runId)
         && c.round() == SyncChunk.FINAL_ROUND
-        && c.index() == c.count() - 1) {
-      finals.add(c.replica());
+        && c.index() == c.count() - 1
+        && c.phase() == (sharded ? SyncPhase.GATHER : SyncPhase.CONTRIBUTION)) {
+      // Sharded: the stream ends with the last reduced shard of the final round.
+      finals.add(sharded ? c.shard() : c.replica());
     }
   }
 

@@ -2,7 +2,6 @@ package io.tlalign.job.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tlalign.job.operators.FaultInjection;
 import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.train.TinyTraining;
 import io.tlalign.model.state.NamedTensor;
@@ -15,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Accuracy parity of {@code tlalign.sync.apply=gradients}: P = 2 replicas of batch b, two real
@@ -42,72 +41,21 @@ class GradientParityTest {
   private static final int REPLICAS = 2;
   private static final double TOLERANCE = 1e-4;
 
-  private static final SyncSettings SYNC =
-      new SyncSettings(
-          "parity-test", REPLICAS, 1, 0, 64 << 10, false, SyncRule.GRADIENTS, 1, 0, -1);
-
-  private static final class Replica implements AutoCloseable {
-    final ReplicaTrainOperator operator =
-        new ReplicaTrainOperator(TinyTraining.settings(), SYNC, null, FaultInjection.NONE);
-    final TwoInputStreamOperatorTestHarness<TrainingBatch, byte[], TrainingMetric> harness;
-
-    Replica(int index, OperatorSubtaskState restoreFrom) throws Exception {
-      harness = new TwoInputStreamOperatorTestHarness<>(operator, REPLICAS, REPLICAS, index);
-      harness.setup();
-      if (restoreFrom != null) {
-        harness.initializeState(restoreFrom);
-      }
-      harness.open();
-    }
-
-    List<byte[]> published() {
-      List<byte[]> out = new ArrayList<>();
-      var queue = harness.getSideOutput(ReplicaTrainOperator.SYNC);
-      if (queue != null) {
-        for (var r = queue.poll(); r != null; r = queue.poll()) {
-          out.add(r.getValue());
-        }
-      }
-      return out;
-    }
-
-    List<TrainingMetric> metrics() {
-      List<TrainingMetric> out = new ArrayList<>();
-      for (Object o : harness.getOutput()) {
-        if (o instanceof StreamRecord<?> r) {
-          out.add((TrainingMetric) r.getValue());
-        }
-      }
-      return out;
-    }
-
-    @Override
-    public void close() throws Exception {
-      harness.close();
-    }
+  private static SyncSettings sync(SyncExchange exchange) {
+    return new SyncSettings(
+            "parity-test", REPLICAS, 1, 0, 64 << 10, false, SyncRule.GRADIENTS, 1, 0, -1)
+        .withExchange(exchange);
   }
 
-  /** Both replicas' messages to both replicas, as the one sync topic delivers them. */
-  private static void exchange(List<Replica> replicas) throws Exception {
-    List<byte[]> messages = new ArrayList<>();
-    for (Replica r : replicas) {
-      messages.addAll(r.published());
-    }
-    for (Replica r : replicas) {
-      for (byte[] m : messages) {
-        r.harness.processElement2(new StreamRecord<>(m));
-      }
-    }
-  }
-
-  @Test
-  void twoReplicasOfBatchBStayEqualToOneTrainerOfBatch2b() throws Exception {
+  @ParameterizedTest
+  @EnumSource(SyncExchange.class)
+  void twoReplicasOfBatchBStayEqualToOneTrainerOfBatch2b(SyncExchange exchange) throws Exception {
     List<TrainingBatch> batches = TinyTraining.batches(STEPS * REPLICAS);
     double worst = 0;
     try (TrainingSession single = TinyTraining.settings().openSession(-1, null);
-        Replica r0 = new Replica(0, null);
-        Replica r1 = new Replica(1, null)) {
-      List<Replica> both = List.of(r0, r1);
+        ReplicaHarness r0 = new ReplicaHarness(0, null, sync(exchange));
+        ReplicaHarness r1 = new ReplicaHarness(1, null, sync(exchange))) {
+      List<ReplicaHarness> both = List.of(r0, r1);
       assertThat(r0.operator.currentState().parameters())
           .as("the same seed gives every replica and the one trainer the same start")
           .isEqualTo(single.captureState().parameters());
@@ -117,7 +65,7 @@ class GradientParityTest {
         r0.harness.processElement1(new StreamRecord<>(a)); // batch i goes to replica i mod P
         r1.harness.processElement1(new StreamRecord<>(b));
         assertThat(r0.operator.currentState().step()).as("waits for round %d", k + 1).isEqualTo(k);
-        exchange(both);
+        ReplicaHarness.exchange(both);
         StepResult reference = single.step(concat(a, b));
         assertThat(reference.refused()).isFalse();
 
@@ -149,30 +97,32 @@ class GradientParityTest {
     assertThat(worst).isGreaterThan(0).isLessThan(TOLERANCE);
   }
 
-  @Test
-  void aReplicaCutWhileItsGradientRoundIsInFlightContinuesBitIdentically() throws Exception {
+  @ParameterizedTest
+  @EnumSource(SyncExchange.class)
+  void aReplicaCutWhileItsGradientRoundIsInFlightContinuesBitIdentically(SyncExchange exchange)
+      throws Exception {
     int steps = 6;
     List<TrainingBatch> batches = TinyTraining.batches(steps * REPLICAS);
     TrainingState uninterrupted;
-    try (Replica r0 = new Replica(0, null);
-        Replica r1 = new Replica(1, null)) {
+    try (ReplicaHarness r0 = new ReplicaHarness(0, null, sync(exchange));
+        ReplicaHarness r1 = new ReplicaHarness(1, null, sync(exchange))) {
       for (int k = 0; k < steps; k++) {
         r0.harness.processElement1(new StreamRecord<>(batches.get(2 * k)));
         r1.harness.processElement1(new StreamRecord<>(batches.get(2 * k + 1)));
-        exchange(List.of(r0, r1));
+        ReplicaHarness.exchange(List.of(r0, r1));
       }
       uninterrupted = r0.operator.currentState();
     }
 
     TrainingState end;
-    try (Replica r1 = new Replica(1, null)) {
+    try (ReplicaHarness r1 = new ReplicaHarness(1, null, sync(exchange))) {
       OperatorSubtaskState cut;
       List<byte[]> inFlight = new ArrayList<>();
-      try (Replica r0 = new Replica(0, null)) {
+      try (ReplicaHarness r0 = new ReplicaHarness(0, null, sync(exchange))) {
         for (int k = 0; k < 3; k++) {
           r0.harness.processElement1(new StreamRecord<>(batches.get(2 * k)));
           r1.harness.processElement1(new StreamRecord<>(batches.get(2 * k + 1)));
-          exchange(List.of(r0, r1));
+          ReplicaHarness.exchange(List.of(r0, r1));
         }
         // Round 4: replica 0 has published its gradients and waits for replica 1's.
         r0.harness.processElement1(new StreamRecord<>(batches.get(6)));
@@ -180,20 +130,15 @@ class GradientParityTest {
         cut = r0.harness.snapshot(1L, 1L);
         inFlight.addAll(r0.published()); // committed with the checkpoint, delivered after it
       }
-      try (Replica restored = new Replica(0, cut)) {
+      try (ReplicaHarness restored = new ReplicaHarness(0, cut, sync(exchange))) {
         assertThat(restored.operator.progress().awaiting()).isEqualTo(4);
         r1.harness.processElement1(new StreamRecord<>(batches.get(7)));
-        inFlight.addAll(r1.published());
-        for (Replica r : List.of(restored, r1)) {
-          for (byte[] m : inFlight) {
-            r.harness.processElement2(new StreamRecord<>(m));
-          }
-        }
+        ReplicaHarness.deliver(List.of(restored, r1), inFlight);
         assertThat(restored.operator.currentState().step()).isEqualTo(4);
         for (int k = 4; k < steps; k++) {
           restored.harness.processElement1(new StreamRecord<>(batches.get(2 * k)));
           r1.harness.processElement1(new StreamRecord<>(batches.get(2 * k + 1)));
-          exchange(List.of(restored, r1));
+          ReplicaHarness.exchange(List.of(restored, r1));
         }
         end = restored.operator.currentState();
         assertThat(r1.operator.currentState().parameters()).isEqualTo(end.parameters());
@@ -206,26 +151,27 @@ class GradientParityTest {
     assertThat(end).isEqualTo(uninterrupted);
   }
 
-  @Test
-  void aBoundedInputWithAnOddBatchCountEndsWithEveryReplicaOnTheOneTrainersLastStep()
-      throws Exception {
+  @ParameterizedTest
+  @EnumSource(SyncExchange.class)
+  void aBoundedInputWithAnOddBatchCountEndsWithEveryReplicaOnTheOneTrainersLastStep(
+      SyncExchange exchange) throws Exception {
     List<TrainingBatch> batches = TinyTraining.batches(5); // replica 0: 0, 2, 4; replica 1: 1, 3
     try (TrainingSession single = TinyTraining.settings().openSession(-1, null);
-        Replica r0 = new Replica(0, null);
-        Replica r1 = new Replica(1, null)) {
-      List<Replica> both = List.of(r0, r1);
+        ReplicaHarness r0 = new ReplicaHarness(0, null, sync(exchange));
+        ReplicaHarness r1 = new ReplicaHarness(1, null, sync(exchange))) {
+      List<ReplicaHarness> both = List.of(r0, r1);
       for (int i = 0; i < batches.size(); i++) {
         (i % 2 == 0 ? r0 : r1).harness.processElement1(new StreamRecord<>(batches.get(i)));
-        exchange(both);
+        ReplicaHarness.exchange(both);
       }
       single.step(concat(batches.get(0), batches.get(1)));
       single.step(concat(batches.get(2), batches.get(3)));
       single.step(batches.get(4).toMixedBatch()); // the last batch alone, as one trainer has it
       r1.harness.endInput1(); // replica 1 ends first and must still apply round 3
-      exchange(both);
+      ReplicaHarness.exchange(both);
       r0.harness.endInput1();
-      exchange(both);
-      exchange(both);
+      ReplicaHarness.exchange(both);
+      ReplicaHarness.exchange(both);
 
       assertThat(r0.operator.progress().finalApplied()).isTrue();
       assertThat(r1.operator.progress().finalApplied()).isTrue();

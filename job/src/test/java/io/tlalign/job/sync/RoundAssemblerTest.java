@@ -95,16 +95,7 @@ class RoundAssemblerTest {
     ma.set(
         1,
         new SyncChunk(
-                c.runId(),
-                c.round(),
-                c.step(),
-                c.replica(),
-                c.replicas(),
-                c.index(),
-                c.count(),
-                c.payloadBytes(),
-                c.payloadSha256(),
-                data)
+                c.contribution(), c.index(), c.count(), c.payloadBytes(), c.payloadSha256(), data)
             .encode());
     RoundAssembler assembler = feed(ma, messages(1, 1, state(2, 4)));
     assertThat(assembler.status(1)).isEqualTo(RoundAssembler.Status.REJECTED);

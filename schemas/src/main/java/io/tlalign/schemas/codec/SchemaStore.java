@@ -58,14 +58,16 @@ public final class SchemaStore implements org.apache.avro.message.SchemaStore {
    * it carried per-image aligned shares, {@code TrainingMetric-v2} before it carried the replica,
    * round and round latency, {@code ModelRef-v1} the pointer before it carried the consensus round;
    * a job upgraded past them still reads the records they wrote. When {@link ChunkHeader} changes,
-   * its previous schema goes here too ({@code ChunkHeader-v1.avsc}), so frames in existing
-   * checkpoints keep decoding.
+   * its previous schema goes here too: {@code ChunkHeader-v1} is the header before the round
+   * contribution carried the epoch, phase and shard of the sharded exchange, so frames in existing
+   * checkpoints and on the sync topic keep decoding.
    */
   public static final java.util.List<String> HISTORY =
       java.util.List.of(
           "/io/tlalign/schemas/history/TrainingMetric-v1.avsc",
           "/io/tlalign/schemas/history/TrainingMetric-v2.avsc",
-          "/io/tlalign/schemas/history/ModelRef-v1.avsc");
+          "/io/tlalign/schemas/history/ModelRef-v1.avsc",
+          "/io/tlalign/schemas/history/ChunkHeader-v1.avsc");
 
   private static Schema historic(String resource) {
     try (java.io.InputStream in = SchemaStore.class.getResourceAsStream(resource)) {

@@ -68,7 +68,14 @@ class ChunkFrameTest {
 
   @Test
   void aFrameDecodesToItsHeaderAndData() throws Exception {
-    RoundContribution who = new RoundContribution("run-7", 3L, 12L, 1, 2);
+    RoundContribution who =
+        RoundContribution.newBuilder()
+            .setRunId("run-7")
+            .setRound(3L)
+            .setStep(12L)
+            .setReplica(1)
+            .setReplicas(2)
+            .build();
     ChunkHeader sent = ChunkHeader.newBuilder(header(0, 2, 5)).setContribution(who).build();
 
     ChunkFrame frame = ChunkFrame.decode(ChunkFrame.encode(sent, new byte[] {9, 8, 7}, 0, 3));

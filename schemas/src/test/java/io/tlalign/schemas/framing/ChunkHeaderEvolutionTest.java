@@ -33,7 +33,14 @@ class ChunkHeaderEvolutionTest {
     byte[] frame =
         ChunkWriter.cut(
                 ChunkHeader.newBuilder()
-                    .setContribution(new RoundContribution("run-9", 4L, 40L, 1, 2)),
+                    .setContribution(
+                        RoundContribution.newBuilder()
+                            .setRunId("run-9")
+                            .setRound(4L)
+                            .setStep(40L)
+                            .setReplica(1)
+                            .setReplicas(2)
+                            .build()),
                 payload,
                 4)
             .get(1);
