@@ -100,6 +100,13 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   /** Benchmark figure of the attempt that finished (not restored): ms from publish to complete. */
   public static final String ROUND_LATENCY_ACCUMULATOR = "tlalign-sync-round-latency-ms";
 
+  /**
+   * Benchmark figure of the attempt that finished (not restored): per replica, the sync bytes it
+   * wrote and was delivered and the rounds it applied, as {@code replica=R bytes_out=N bytes_in=M
+   * rounds=Q} lines.
+   */
+  public static final String TRAFFIC_ACCUMULATOR = "tlalign-sync-traffic";
+
   private static final long NONE = -1;
 
   static final ListStateDescriptor<byte[]> STATE_CHUNKS =
@@ -217,6 +224,9 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   private transient ListAccumulator<String> syncLedgerAccumulator;
   private transient ListAccumulator<Long> roundLatency;
+  private transient ListAccumulator<String> traffic;
+  private transient long bytesOut;
+  private transient long bytesIn;
   private transient Map<Long, Long> publishedAt;
   private transient Counter rejectedRounds;
 
@@ -408,6 +418,8 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     ctx.addAccumulator(SYNC_LEDGER_ACCUMULATOR, syncLedgerAccumulator);
     roundLatency = new ListAccumulator<>();
     ctx.addAccumulator(ROUND_LATENCY_ACCUMULATOR, roundLatency);
+    traffic = new ListAccumulator<>();
+    ctx.addAccumulator(TRAFFIC_ACCUMULATOR, traffic);
     publishedAt = new HashMap<>();
     var metrics = getMetricGroup();
     rejectedRounds = metrics.counter("rejectedSyncRounds");
@@ -434,6 +446,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   @Override
   public void processElement2(StreamRecord<byte[]> element) {
+    bytesIn += element.getValue().length;
     assembler.add(element.getValue());
     List<String> reports = new ArrayList<>(assembler.drainReports());
     if (reducer != null) {
@@ -668,6 +681,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   private void emit(RoundContribution address, byte[] payload) {
     for (byte[] message : Contribution.messages(address, payload, sync.chunkBytes())) {
+      bytesOut += message.length;
       output.collect(SYNC, new StreamRecord<>(message));
     }
   }
@@ -1040,6 +1054,20 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
                       .toBytes()));
       ownContributionsState.update(own);
     }
+  }
+
+  @Override
+  public void finish() throws Exception {
+    traffic.add(
+        "replica="
+            + replica
+            + " bytes_out="
+            + bytesOut
+            + " bytes_in="
+            + bytesIn
+            + " rounds="
+            + consensus.round());
+    super.finish();
   }
 
   @Override
