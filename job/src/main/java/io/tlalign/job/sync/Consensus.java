@@ -39,10 +39,14 @@ public final class Consensus {
   private List<NamedTensor> parameters; // null: the replica's own parameters are the consensus
   private long round;
   private long step;
+  private int epoch;
   private List<NamedTensor> anchor; // UPDATES only
   private List<NamedTensor> momentum; // UPDATES with momentum > 0 only
 
+  private final SyncExchange exchange;
+
   private Consensus(SyncSettings sync) {
+    this.exchange = sync.exchange();
     this.rule = sync.rule();
     this.outerLr = sync.outerLearningRate();
     this.outerMomentum = sync.outerMomentum();
@@ -285,6 +289,11 @@ public final class Consensus {
 
   private static final String META_ROUND = "tlalign.sync.consensus-round";
   private static final String META_PART = "tlalign.sync.consensus-part";
+  private static final String META_EPOCH = "tlalign.sync.epoch";
+  private static final String META_EXCHANGE = "tlalign.sync.exchange";
+
+  /** Metadata key of a rescale point: the replica count that wrote it. */
+  public static final String META_REPLICAS = "tlalign.sync.replicas";
 
   /**
    * The consensus as values for operator state, each a {@link TrainingState} whose parameters are
@@ -308,8 +317,85 @@ public final class Consensus {
         .setStep(step)
         .setParameters(tensors)
         .optMetadata(META_ROUND, Long.toString(round))
+        .optMetadata(META_EPOCH, Integer.toString(epoch))
+        .optMetadata(META_EXCHANGE, exchange.optionValue())
         .optMetadata(META_PART, name)
         .build();
+  }
+
+  /** The exchange a consensus part was written under (broadcast before sharding existed). */
+  public static SyncExchange exchangeOf(TrainingState part) {
+    return SyncExchange.parse(part.metadata().getOrDefault(META_EXCHANGE, "broadcast"));
+  }
+
+  /** The epoch a consensus part or rescale point was written in (0 before any rescale). */
+  public static int epochOf(TrainingState part) {
+    return Integer.parseInt(part.metadata().getOrDefault(META_EPOCH, "0"));
+  }
+
+  /** The round a consensus part or rescale point holds the consensus of. */
+  public static long roundOf(TrainingState part) {
+    return Long.parseLong(part.metadata().getOrDefault(META_ROUND, "0"));
+  }
+
+  /**
+   * Where every replica starts after a restore under another replica count: the consensus
+   * parameters (under gradients, or before any consensus was kept, the replica's own, which are the
+   * consensus) with {@code current}'s moments, at the consensus step.
+   */
+  public TrainingState restartPoint(TrainingState current, int replicas, int epochNumber) {
+    return TrainingState.builder()
+        .setPreset(current.preset())
+        .setStep(parameters == null ? current.step() : step)
+        .setParameters(parameters == null ? current.parameters() : parameters)
+        .optRefusedSteps(current.refusedSteps())
+        .optRngState(current.rngState())
+        .optOptimizer(
+            new OptimizerState(
+                parameters == null ? current.optimizerStepCount() : step,
+                current.optimizer().firstMoments(),
+                current.optimizer().secondMoments()))
+        .optMetadata(current.metadata())
+        .optMetadata(META_ROUND, Long.toString(round))
+        .optMetadata(META_EPOCH, Integer.toString(epochNumber))
+        .optMetadata(META_REPLICAS, Integer.toString(replicas))
+        .build();
+  }
+
+  /** The outer momentum as a part for the rescale point, or null when there is none. */
+  public TrainingState momentumPart(String preset, int epochNumber) {
+    if (momentum == null) {
+      return null;
+    }
+    int saved = epoch;
+    epoch = epochNumber;
+    TrainingState part = part(preset, "momentum", momentum);
+    epoch = saved;
+    return part;
+  }
+
+  /**
+   * The consensus every replica starts from after a rescale: the rescale point's parameters (the
+   * anchor too, under updates) and round, the outer momentum when the rule keeps one (zeros when
+   * the old run kept none), in {@code newEpoch}.
+   */
+  public static Consensus rescaled(
+      SyncSettings sync, TrainingState point, TrainingState momentumPart, int newEpoch) {
+    Consensus c = new Consensus(sync);
+    c.round = roundOf(point);
+    c.step = point.step();
+    c.epoch = newEpoch;
+    if (sync.rule() != SyncRule.GRADIENTS) {
+      c.parameters = point.parameters();
+    }
+    if (sync.rule() == SyncRule.UPDATES) {
+      c.anchor = point.parameters();
+      if (sync.outerMomentum() > 0) {
+        c.momentum =
+            momentumPart != null ? momentumPart.parameters() : zerosLike(point.parameters());
+      }
+    }
+    return c;
   }
 
   /**
@@ -321,7 +407,8 @@ public final class Consensus {
     Consensus c = new Consensus(sync);
     for (TrainingState s : states) {
       String part = s.metadata().getOrDefault(META_PART, "");
-      c.round = Long.parseLong(s.metadata().getOrDefault(META_ROUND, "0"));
+      c.round = roundOf(s);
+      c.epoch = epochOf(s);
       c.step = s.step();
       switch (part) {
         case "consensus" -> c.parameters = s.parameters().isEmpty() ? null : s.parameters();

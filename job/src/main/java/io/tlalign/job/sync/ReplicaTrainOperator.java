@@ -156,6 +156,26 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   private static final String META_OWN_ROUND = "tlalign.sync.own-round";
 
+  /**
+   * Where every replica starts after a restore under another replica count: written by replica 0
+   * only (union state, so every new replica receives it): the consensus parameters with replica 0's
+   * moments, at the consensus step, with the round, epoch and replica count in its metadata.
+   */
+  static final ListStateDescriptor<byte[]> RESCALE_POINT =
+      new ListStateDescriptor<>(
+          "tlalign-replica-rescale-point", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /** The outer optimizer's momentum for the rescale point (updates with momentum), replica 0. */
+  static final ListStateDescriptor<byte[]> RESCALE_MOMENTUM =
+      new ListStateDescriptor<>(
+          "tlalign-replica-rescale-momentum",
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /** Under gradients: the batch of the pending step, retrained after a rescale. */
+  static final ListStateDescriptor<TrainingBatch> PENDING_BATCH =
+      new ListStateDescriptor<>(
+          "tlalign-replica-pending-batch", TypeInformation.of(TrainingBatch.class));
+
   static final ListStateDescriptor<PendingStep> PENDING =
       new ListStateDescriptor<>(
           "tlalign-replica-pending-step", TypeInformation.of(PendingStep.class));
@@ -220,6 +240,13 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private transient Consensus consensus;
   private transient List<TrainingState> restoredConsensus;
   private transient PendingStep pending;
+  private transient TrainingBatch pendingBatch;
+  private transient int epoch;
+  private transient TrainingState rescalePoint;
+  private transient TrainingState rescaleMomentum;
+  private transient ListState<byte[]> rescalePointState;
+  private transient ListState<byte[]> rescaleMomentumState;
+  private transient ListState<TrainingBatch> pendingBatchState;
   private transient Double lastRoundLatencyMs;
 
   private transient ListAccumulator<String> syncLedgerAccumulator;
@@ -261,6 +288,9 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     scatterState = store.getListState(SCATTER_MESSAGES);
     reducerPositionState = store.getListState(REDUCER_POSITION);
     ownContributionsState = store.getListState(OWN_CONTRIBUTIONS);
+    rescalePointState = store.getUnionListState(RESCALE_POINT);
+    rescaleMomentumState = store.getUnionListState(RESCALE_MOMENTUM);
+    pendingBatchState = store.getListState(PENDING_BATCH);
     replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     if (parallelism != sync.replicas()) {
@@ -271,13 +301,6 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
               + sync.replicas()
               + "; leave the operator's parallelism to tlalign.replicas");
     }
-    int epoch = 0;
-    if (sync.sharded()) {
-      assembler = new RoundAssembler(sync.runId(), epoch, sync.replicas(), SyncPhase.GATHER, -1);
-      reducer = new ShardReducer(sync, settings.model().name(), epoch, replica);
-    } else {
-      assembler = new RoundAssembler(sync.runId(), sync.replicas());
-    }
     ownContributions = new TreeMap<>();
     buffer = new ArrayDeque<>();
     restoredLedger = new ArrayList<>();
@@ -286,18 +309,54 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     awaiting = NONE;
     if (context.isRestored()) {
       restore();
+    } else {
+      openExchange(0);
+    }
+  }
+
+  /** The assemblers of this epoch's rounds: reduced shards (and this replica's shard), or whole. */
+  private void openExchange(int epochNumber) {
+    epoch = epochNumber;
+    if (sync.sharded()) {
+      assembler = new RoundAssembler(sync.runId(), epoch, sync.replicas(), SyncPhase.GATHER, -1);
+      reducer = new ShardReducer(sync, settings.model().name(), epoch, replica);
+    } else {
+      assembler =
+          new RoundAssembler(sync.runId(), epoch, sync.replicas(), SyncPhase.CONTRIBUTION, -1);
     }
   }
 
   private void restore() throws Exception {
     RestoreSubject subject = RestoreSubject.replica(replica);
-    ReplicaProgress progress = restoredProgress();
+    List<ReplicaProgress> entries = restoredProgress();
+    if (entries.size() != 1
+        || entries.get(0).replicas() != sync.replicas()
+        || entries.get(0).replica() != replica) {
+      restoreRescaled(entries, subject);
+      return;
+    }
+    ReplicaProgress progress = entries.get(0);
     List<byte[]> chunks = new ArrayList<>();
     chunksState.get().forEach(chunks::add);
-    if (chunks.isEmpty() || progress == null) {
+    if (chunks.isEmpty()) {
       throw CheckpointedState.missing(subject);
     }
-    progress.requireReplica(replica, sync.replicas());
+    for (ListState<byte[]> part : consensusStates) {
+      List<byte[]> partChunks = new ArrayList<>();
+      part.get().forEach(partChunks::add);
+      if (!partChunks.isEmpty()) {
+        restoredConsensus.add(
+            CheckpointedState.decode(partChunks, settings.model().name(), subject));
+      }
+    }
+    if (!restoredConsensus.isEmpty()
+        && Consensus.exchangeOf(restoredConsensus.get(0)) != sync.exchange()) {
+      // The rounds in flight were exchanged the other way: start a new epoch from the consensus.
+      restoredConsensus.clear();
+      restoreRescaled(entries, subject);
+      return;
+    }
+    openExchange(restoredConsensus.isEmpty() ? 0 : Consensus.epochOf(restoredConsensus.get(0)));
     assembler.discardUpTo(progress.floor());
     awaiting = progress.awaiting();
     inputEnded = progress.inputEnded();
@@ -309,16 +368,11 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     assembler.drainReports(); // reported when first received
     ledgerState.get().forEach(restoredLedger::add);
     syncLedgerState.get().forEach(syncLedger::add);
-    for (ListState<byte[]> part : consensusStates) {
-      List<byte[]> partChunks = new ArrayList<>();
-      part.get().forEach(partChunks::add);
-      if (!partChunks.isEmpty()) {
-        restoredConsensus.add(
-            CheckpointedState.decode(partChunks, settings.model().name(), subject));
-      }
-    }
     for (PendingStep p : pendingState.get()) {
       pending = p;
+    }
+    for (TrainingBatch b : pendingBatchState.get()) {
+      pendingBatch = b;
     }
     if (reducer != null) {
       List<Long> position = new ArrayList<>();
@@ -339,24 +393,88 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
    * This replica's progress from the checkpoint: the named value, or else the seven longs a
    * checkpoint of the previous version holds; null when there is neither.
    */
-  private ReplicaProgress restoredProgress() throws Exception {
+  private List<ReplicaProgress> restoredProgress() throws Exception {
     List<ReplicaProgress> named = new ArrayList<>();
     progressState.get().forEach(named::add);
-    if (named.size() > 1) {
+    if (!named.isEmpty()) {
+      return named;
+    }
+    List<Long> legacy = new ArrayList<>();
+    legacyProgressState.get().forEach(legacy::add);
+    if (legacy.isEmpty()) {
+      return List.of();
+    }
+    if (legacy.size() != ReplicaProgress.LEGACY_LONGS) {
       throw new IllegalStateException(
           "replica "
               + replica
               + " was handed "
-              + named.size()
-              + " progress values; the checkpoint was taken with another tlalign.replicas, which"
-              + " needs a fresh start (or the old value)");
+              + legacy.size()
+              + " values of a previous version's progress; a checkpoint of that version restores"
+              + " only with the tlalign.replicas it was taken with");
     }
-    if (!named.isEmpty()) {
-      return named.get(0);
+    return List.of(ReplicaProgress.fromLegacyLongs(legacy));
+  }
+
+  /**
+   * A restore under another replica count: every replica starts from the rescale point, the
+   * consensus that replica 0 wrote into every checkpoint (the average of the last applied round,
+   * with replica 0's AdamW moments and the outer momentum), in a new epoch whose rounds never mix
+   * with the old ones. The batches the old replicas held (buffered, or under gradients waiting for
+   * their round) are handed to the new replicas by Flink's redistribution, each to exactly one, and
+   * trained there; the ledgers travel the same way, so every record stays trained once. What the
+   * old replicas trained since the consensus round is not in it: at most (S + 1) x K local steps
+   * each, as a replace round drops them.
+   */
+  private void restoreRescaled(List<ReplicaProgress> entries, RestoreSubject subject)
+      throws Exception {
+    List<byte[]> point = new ArrayList<>();
+    rescalePointState.get().forEach(point::add);
+    int oldReplicas = entries.isEmpty() ? -1 : entries.get(0).replicas();
+    if (point.isEmpty()) {
+      throw new IllegalStateException(
+          "replica "
+              + replica
+              + " of "
+              + sync.replicas()
+              + " was restored from a checkpoint of "
+              + (oldReplicas < 0 ? "another replica count" : oldReplicas + " replicas")
+              + " that holds no rescale point (written before rescaling existed, or without"
+              + " replicas); restore it with the tlalign.replicas and tlalign.sync.exchange it was"
+              + " taken with (checkpoints from before sharding: broadcast), or start fresh");
     }
-    List<Long> legacy = new ArrayList<>();
-    legacyProgressState.get().forEach(legacy::add);
-    return legacy.isEmpty() ? null : ReplicaProgress.fromLegacyLongs(legacy);
+    for (ReplicaProgress e : entries) {
+      if (e.inputEnded()) {
+        throw new IllegalStateException(
+            "replica "
+                + e.replica()
+                + " of "
+                + e.replicas()
+                + " had reached the end of its input when the checkpoint was taken: there is"
+                + " nothing left to train under another tlalign.replicas");
+      }
+    }
+    rescalePoint = CheckpointedState.decode(point, settings.model().name(), subject);
+    List<byte[]> momentum = new ArrayList<>();
+    rescaleMomentumState.get().forEach(momentum::add);
+    rescaleMomentum =
+        momentum.isEmpty()
+            ? null
+            : CheckpointedState.decode(momentum, settings.model().name(), subject);
+    openExchange(Consensus.epochOf(rescalePoint) + 1);
+    long round = Consensus.roundOf(rescalePoint);
+    assembler.discardUpTo(round);
+    if (reducer != null) {
+      reducer.restore(round, false);
+    }
+    restored = rescalePoint;
+    ledgerState.get().forEach(restoredLedger::add);
+    syncLedgerState.get().forEach(syncLedger::add);
+    List<TrainingBatch> batches = new ArrayList<>();
+    bufferState.get().forEach(batches::add);
+    pendingBatchState.get().forEach(batches::add); // trained under no round yet: train again here
+    batches.sort(java.util.Comparator.comparingLong(b -> b.batchIndex));
+    buffer.addAll(batches);
   }
 
   /** Where this replica stands now, for the snapshot. */
@@ -398,7 +516,35 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         core.stepCount(),
         restored != null ? " (restored)" : "");
     parameterLayout = core.captureState().parameters();
-    if (!restoredConsensus.isEmpty()) {
+    if (rescalePoint != null) {
+      consensus = Consensus.rescaled(sync, rescalePoint, rescaleMomentum, epoch);
+      String line =
+          "rescaled from "
+              + rescalePoint.metadata().get(Consensus.META_REPLICAS)
+              + " replicas (epoch "
+              + (epoch - 1)
+              + ", round "
+              + consensus.round()
+              + ", step "
+              + rescalePoint.step()
+              + ") to "
+              + sync.replicas()
+              + " from the consensus, AdamW moments of replica 0; epoch "
+              + epoch
+              + " begins, "
+              + buffer.size()
+              + " batches handed to this replica";
+      LOG.info("replica {}: {}", replica, line);
+      syncLedger.add(
+          "replica="
+              + replica
+              + " round=rescale "
+              + line.replace(' ', '_')
+              + " params="
+              + ParameterDigest.of(rescalePoint.parameters()));
+      rescalePoint = null;
+      rescaleMomentum = null;
+    } else if (!restoredConsensus.isEmpty()) {
       consensus = Consensus.fromStates(sync, restoredConsensus);
     } else if (restored != null) {
       consensus = Consensus.unknown(sync, core.captureState());
@@ -588,6 +734,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       LocalGradients g = core.gradients(batch);
       publishPayload(round, round, Contribution.gradientsOf(settings.model().name(), round, g));
       pending = PendingStep.of(round, g, batch.ids);
+      pendingBatch = batch;
       awaiting = round;
       return;
     }
@@ -598,7 +745,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       long round = r.step() / sync.everySteps();
       publish(round);
       long due = round - sync.lagRounds();
-      if (due >= 1) {
+      if (due > assembler.floor()) { // rounds up to the floor are settled (or of a past epoch)
         awaiting = due;
       }
     }
@@ -640,13 +787,13 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private void publishPayload(long round, long step, TrainingState payload) {
     if (reducer == null) {
       emit(
-          SyncChunk.address(sync.runId(), 0, round, step, replica, sync.replicas()).build(),
+          SyncChunk.address(sync.runId(), epoch, round, step, replica, sync.replicas()).build(),
           payload.toBytes());
     } else {
       ShardLayout layout = ShardLayout.of(payload, sync.replicas());
       for (int s = 0; s < sync.replicas(); s++) {
         emit(
-            SyncChunk.address(sync.runId(), 0, round, step, replica, sync.replicas())
+            SyncChunk.address(sync.runId(), epoch, round, step, replica, sync.replicas())
                 .setPhase(SyncPhase.SCATTER)
                 .setShard(s)
                 .setShards(sync.replicas())
@@ -669,7 +816,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     ShardLayout layout =
         new ShardLayout(elements * (sync.averageMoments() ? 3 : 1), sync.replicas());
     emit(
-        SyncChunk.address(sync.runId(), 0, r.round(), r.step(), replica, sync.replicas())
+        SyncChunk.address(sync.runId(), epoch, r.round(), r.step(), replica, sync.replicas())
             .setPhase(SyncPhase.GATHER)
             .setShard(replica)
             .setShards(sync.replicas())
@@ -694,6 +841,7 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         return false;
       }
       pending = null;
+      pendingBatch = null;
     } else {
       switch (assembler.status(round)) {
         case COMPLETE -> apply(round);
@@ -1030,6 +1178,17 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
           .update(i < parts.size() ? CheckpointedState.encode(parts.get(i)) : List.of());
     }
     pendingState.update(pending == null ? List.of() : List.of(pending));
+    pendingBatchState.update(pendingBatch == null ? List.of() : List.of(pendingBatch));
+    if (replica == 0) {
+      TrainingState point = consensus.restartPoint(core.captureState(), sync.replicas(), epoch);
+      rescalePointState.update(CheckpointedState.encode(point));
+      TrainingState momentum = consensus.momentumPart(settings.model().name(), epoch);
+      rescaleMomentumState.update(
+          momentum == null ? List.of() : CheckpointedState.encode(momentum));
+    } else {
+      rescalePointState.clear();
+      rescaleMomentumState.clear();
+    }
     ledgerState.update(core.ledger().ids());
     syncLedgerState.update(syncLedger);
     bufferState.update(new ArrayList<>(buffer));
@@ -1097,6 +1256,16 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   /** For tests: the last stall warning logged, or null. */
   String lastStallReport() {
     return lastStallReport;
+  }
+
+  /** For tests: the ids of the records this replica trained (restored ones included). */
+  List<String> trainedIds() {
+    return core.ledger().ids();
+  }
+
+  /** For tests: the sync ledger's lines so far. */
+  List<String> syncLedger() {
+    return List.copyOf(syncLedger);
   }
 
   /** For tests: the state the session holds now. */

@@ -95,13 +95,26 @@ public final class SyncTopicSource
     finals = new HashSet<>();
     restored = context.isRestored();
     if (restored) {
+      // Entries are "P:partition=offset" and "P:final=r" (before rescaling: without "P:").
+      boolean otherReplicaCount = false;
       for (String entry : positionsState.get()) {
-        String[] kv = entry.split("=", 2);
+        int colon = entry.indexOf(':');
+        if (colon > 0 && Integer.parseInt(entry.substring(0, colon)) != replicas) {
+          otherReplicaCount = true;
+        }
+        String[] kv = entry.substring(colon + 1).split("=", 2);
         if (kv[0].equals("final")) {
           finals.add(Integer.parseInt(kv[1]));
         } else {
           offsets.put(Integer.parseInt(kv[0]), Long.parseLong(kv[1]));
         }
+      }
+      if (otherReplicaCount || (sharded && offsets.isEmpty())) {
+        // A rescale: the replicas start a new epoch and ignore every earlier round, so this
+        // reader starts where a fresh one does.
+        restored = false;
+        offsets.clear();
+        finals.clear();
       }
     }
   }
@@ -194,8 +207,8 @@ public final class SyncTopicSource
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     List<String> entries = new ArrayList<>();
-    offsets.forEach((partition, offset) -> entries.add(partition + "=" + offset));
-    finals.forEach(r -> entries.add("final=" + r));
+    offsets.forEach((partition, offset) -> entries.add(replicas + ":" + partition + "=" + offset));
+    finals.forEach(r -> entries.add(replicas + ":final=" + r));
     positionsState.update(entries);
   }
 

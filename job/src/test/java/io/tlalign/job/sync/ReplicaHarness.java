@@ -39,6 +39,10 @@ final class ReplicaHarness implements AutoCloseable {
     operator = new ReplicaTrainOperator(settings, sync, null, FaultInjection.NONE);
     harness =
         new TwoInputStreamOperatorTestHarness<>(operator, sync.replicas(), sync.replicas(), index);
+    // A replica's state is several MB (training state, consensus, rescale point, rounds in flight).
+    harness.setStateBackend(new org.apache.flink.runtime.state.hashmap.HashMapStateBackend());
+    harness.setCheckpointStorage(
+        new org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage(64 << 20));
     harness.setup();
     if (restoreFrom != null) {
       harness.initializeState(restoreFrom);
