@@ -164,13 +164,19 @@ class ReplicaSyncITCase {
    * (broadcast), or joined from the replica's scattered shards (sharded; shards in order, cut into
    * {@code layout}'s tensors). The reduced shards are not read: the test averages itself.
    */
-  private static Map<Long, List<TrainingState>> roundsOnTopic(
-      Configuration conf, List<NamedTensor> layout) throws Exception {
+  static Map<Long, List<TrainingState>> roundsOnTopic(Configuration conf, List<NamedTensor> layout)
+      throws Exception {
+    return roundsOnTopic(KAFKA.bootstrapServers(), conf, layout, 0);
+  }
+
+  /** {@link #roundsOnTopic(Configuration, List)} of one epoch (each rescale begins one). */
+  static Map<Long, List<TrainingState>> roundsOnTopic(
+      String bootstrap, Configuration conf, List<NamedTensor> layout, int epoch) throws Exception {
     Map<String, TreeMap<Integer, TreeMap<Integer, SyncChunk>>> parts = new TreeMap<>();
-    try (KafkaTestClient kafka = new KafkaTestClient(KAFKA.bootstrapServers())) {
+    try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
       for (var r : kafka.readAll(conf.get(TlAlignOptions.SYNC_TOPIC))) {
         SyncChunk c = SyncChunk.decode(r.value());
-        if (c.phase() == SyncPhase.GATHER) {
+        if (c.phase() == SyncPhase.GATHER || c.epoch() != epoch) {
           continue;
         }
         String key = String.format("%020d/%d", c.round(), c.replica());
@@ -241,7 +247,7 @@ class ReplicaSyncITCase {
   }
 
   /** (c_0 + c_1 + ... + c_{P-1}) / P per element, in float, replica order. */
-  private static List<NamedTensor> mean(List<TrainingState> contributions) {
+  static List<NamedTensor> mean(List<TrainingState> contributions) {
     List<NamedTensor> out = new ArrayList<>();
     List<NamedTensor> first = contributions.get(0).parameters();
     for (int t = 0; t < first.size(); t++) {
@@ -270,7 +276,7 @@ class ReplicaSyncITCase {
     return out;
   }
 
-  private static String field(String line, String name) {
+  static String field(String line, String name) {
     for (String part : line.split(" ")) {
       if (part.startsWith(name + "=")) {
         return part.substring(name.length() + 1);

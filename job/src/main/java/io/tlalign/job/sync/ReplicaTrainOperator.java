@@ -444,14 +444,18 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
               + " taken with (checkpoints from before sharding: broadcast), or start fresh");
     }
     for (ReplicaProgress e : entries) {
-      if (e.inputEnded()) {
+      // Its input may have ended with batches still buffered (they are handed over); once its
+      // final parameters are out, the old replicas are finishing their last average.
+      if (e.finalPublished()) {
         throw new IllegalStateException(
             "replica "
                 + e.replica()
                 + " of "
                 + e.replicas()
-                + " had reached the end of its input when the checkpoint was taken: there is"
-                + " nothing left to train under another tlalign.replicas");
+                + " had published its final parameters when the checkpoint was taken: the run"
+                + " was ending; restore it with tlalign.replicas="
+                + e.replicas()
+                + " to let it finish");
       }
     }
     rescalePoint = CheckpointedState.decode(point, settings.model().name(), subject);
