@@ -11,7 +11,9 @@ import java.util.Locale;
  *
  * <p>Per exchanged round, not per applied round: every round a replica publishes costs its bytes,
  * but the last S rounds before the end of input are never applied (the final round replaces them),
- * so dividing by applied rounds would overstate the cost of a round by (E)/(E - S) on a short run.
+ * so dividing by applied rounds would overstate the cost of a round by E/(E - S) on a short run.
+ * The accumulator counts the attempt that finished, the topic every attempt: the two agree on a run
+ * without a restart.
  *
  * @param replicas P
  * @param bytesOut the bytes all replicas wrote to the sync topic
