@@ -86,6 +86,13 @@ class BenchCommandTest extends CommandLineTest {
   }
 
   @Test
+  void anUnknownExchangeIsAUsageErrorNamingItAndTheChoices() {
+    assertThat(run("bench", "scale", "--exchange", "ring")).isEqualTo(2);
+    assertThat(err.toString()).contains("--exchange is \"ring\"; use sharded or broadcast");
+    assertThat(out.toString()).doesNotContain("scale: images=");
+  }
+
+  @Test
   void aZeroBatchIsAUsageErrorNamingIt() {
     int code = run("bench", "step", "--batch-size", "0");
     assertThat(code).isEqualTo(2);

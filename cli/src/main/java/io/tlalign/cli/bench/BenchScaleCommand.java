@@ -1,6 +1,7 @@
 package io.tlalign.cli.bench;
 
 import io.tlalign.cli.options.BatchSizeOption;
+import io.tlalign.job.sync.SyncExchange;
 import io.tlalign.local.bench.InJvmScaleRunner;
 import io.tlalign.local.bench.ProcessClusterScaleRunner;
 import io.tlalign.local.bench.ScaleBenchmark;
@@ -25,7 +26,13 @@ import picocli.CommandLine.Option;
       "Prints per run 'scale: replicas=P variant=V images=N span_s=T images_per_s=X"
           + " per_replica_images_per_s=Y efficiency=E median_round_latency_ms=L rounds_seen=R"
           + " local_steps=S accuracy=A'. Span: first step start to last step end; efficiency:"
-          + " time in steps over span x P; accuracy on the first --test-images test images."
+          + " time in steps over span x P; accuracy on the first --test-images test images.",
+      "For P > 1 also 'scale: traffic replicas=P exchange=X rounds=R exchanged_rounds=E M_bytes=M"
+          + " out_per_round_MB=O in_per_round_MB=I out_over_M=O/M in_over_M=I/M"
+          + " broker_in_over_M=B/M': the sync bytes one replica wrote (O) and was delivered (I),"
+          + " on average, per round exchanged (E, the final round included; R rounds applied),"
+          + " the bytes the sync topic received per round (B), and M, the bytes of the model's"
+          + " parameters. Sharded: I is about 2M whatever P; broadcast: about P x M."
     })
 final class BenchScaleCommand extends BenchRun {
 
@@ -115,6 +122,15 @@ final class BenchScaleCommand extends BenchRun {
               + " running job/target/tlalign-job-*-job.jar (default: ${DEFAULT-VALUE}).")
   String cluster;
 
+  @Option(
+      names = "--exchange",
+      defaultValue = "sharded",
+      description =
+          "tlalign.sync.exchange: sharded (reduce-scatter then all-gather, about 2M per replica"
+              + " per round) or broadcast (every replica reads every contribution, P x M)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String exchange;
+
   @Override
   Benchmark benchmark() {
     ScaleBenchmark bench =
@@ -132,7 +148,8 @@ final class BenchScaleCommand extends BenchRun {
                 data.folder(),
                 seed,
                 rules,
-                singleBatch != null ? singleBatch : batch.value()),
+                singleBatch != null ? singleBatch : batch.value(),
+                exchange()),
             runner());
     return bench::run;
   }
@@ -153,6 +170,15 @@ final class BenchScaleCommand extends BenchRun {
           throw new IllegalArgumentException(
               "--cluster is \"" + cluster + "\"; use in-jvm or processes");
     };
+  }
+
+  private SyncExchange exchange() {
+    try {
+      return SyncExchange.parse(exchange);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--exchange is \"" + exchange + "\"; use sharded or broadcast", e);
+    }
   }
 
   private boolean bothMomentModes() {

@@ -13,6 +13,7 @@ import io.tlalign.job.publish.ModelStore;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
 import io.tlalign.job.sync.ReplicaTrainOperator;
+import io.tlalign.job.sync.SyncExchange;
 import io.tlalign.kafka.local.LocalKafkaBroker;
 import io.tlalign.model.bench.BenchArguments;
 import io.tlalign.model.eval.EvalResult;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -46,7 +48,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * against a local broker, on a local Flink cluster in this JVM or on one of separate processes
  * ({@link ScaleJobRunner}). Prints per run the total and per-replica images/s over the training
  * span, the median round latency, the efficiency (time in training steps over span x P) and the
- * test accuracy of the final model.
+ * test accuracy of the final model, and for P &gt; 1 the sync traffic per replica and round ({@link
+ * SyncTraffic}).
  */
 public final class ScaleBenchmark {
 
@@ -64,7 +67,8 @@ public final class ScaleBenchmark {
       Path dataFolder,
       long seed,
       List<String> rules,
-      int singleBatch) {
+      int singleBatch,
+      SyncExchange exchange) {
 
     /** Validates with messages that name the {@code bench scale} option and the fix. */
     public Options {
@@ -86,6 +90,7 @@ public final class ScaleBenchmark {
                 + "; e.g. 1000");
       }
       BenchArguments.positive("--single-batch-size", singleBatch, "--single-batch-size 128");
+      Objects.requireNonNull(exchange, "exchange");
       for (String rule : rules) {
         try {
           applyRule(new Configuration(), rule);
@@ -234,8 +239,25 @@ public final class ScaleBenchmark {
         r.rounds(),
         r.localSteps(),
         r.accuracy());
+    if (p > 1) {
+      List<String> traffic = result.getAccumulatorResult(ReplicaTrainOperator.TRAFFIC_ACCUMULATOR);
+      SyncTopicTally syncTopic =
+          SyncTopicTally.read(bootstrap, conf.get(TlAlignOptions.SYNC_TOPIC));
+      out.println(
+          SyncTraffic.of(traffic, syncTopic, parameterBytes(model))
+              .line(options.exchange().optionValue()));
+    }
     out.flush();
     return r;
+  }
+
+  /** M: the bytes of the model's fp32 parameters, one whole contribution's parameters. */
+  private static long parameterBytes(TrainingState model) {
+    long n = 0;
+    for (var t : model.parameters()) {
+      n += t.data().length;
+    }
+    return n * Float.BYTES;
   }
 
   /**
@@ -288,6 +310,7 @@ public final class ScaleBenchmark {
     conf.set(TlAlignOptions.SYNC_EVERY_STEPS, options.everySteps());
     conf.set(TlAlignOptions.SYNC_APPLY_LAG_ROUNDS, options.lagRounds());
     conf.set(TlAlignOptions.SYNC_AVERAGE_MOMENTS, moments);
+    conf.set(TlAlignOptions.SYNC_EXCHANGE, options.exchange().optionValue());
     return conf;
   }
 
