@@ -328,7 +328,7 @@ public final class TlAlignJob {
                     publisher,
                     fault(conf, "train", TlAlignOptions.FAULT_TRAIN_AT_STEP)))
             .setParallelism(sync.replicas())
-            .uid("train-replicas");
+            .uid(conf.get(TlAlignOptions.REPLICAS_UID));
     trained
         .getSideOutput(ReplicaTrainOperator.SYNC)
         .sinkTo(SyncSink.create(kafka, topic, sync))

@@ -3,6 +3,7 @@ package io.tlalign.job.operators;
 import io.tlalign.job.publish.ModelPublisher;
 import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.job.sync.ReplicaHandover;
 import io.tlalign.job.train.CheckpointedState;
 import io.tlalign.job.train.ModelPublication;
 import io.tlalign.job.train.RestoreSubject;
@@ -10,6 +11,7 @@ import io.tlalign.job.train.StepOutcome;
 import io.tlalign.job.train.TrainingCore;
 import io.tlalign.model.state.TrainingState;
 import io.tlalign.schemas.TrainingMetric;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
@@ -48,11 +50,31 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   /** A chunk of the serialized state: far below RocksDB's 2 GB value limit. */
   static final int CHUNK_BYTES = CheckpointedState.CHUNK_BYTES;
 
+  /**
+   * The training state as checkpoints of earlier versions hold it (split list state): read on
+   * restore, cleared on every snapshot.
+   */
   public static final ListStateDescriptor<byte[]> STATE_CHUNKS =
       new ListStateDescriptor<>(
           "tlalign-training-state-chunks", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /**
+   * The training state's chunks, as union list state: at parallelism 1 the same as split, and a job
+   * restored with replicas (which share this operator's uid) hands all of it to every replica as
+   * their starting point, instead of scattering its chunks among them.
+   */
+  public static final ListStateDescriptor<byte[]> TRAINING_STATE =
+      new ListStateDescriptor<>(
+          "tlalign-training-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
   public static final ListStateDescriptor<String> LEDGER =
       new ListStateDescriptor<>("tlalign-trained-record-ids", String.class);
+
+  /** Batches handed over by replicas (see {@link ReplicaHandover}) and not trained yet. */
+  public static final ListStateDescriptor<TrainingBatch> HANDED_OVER =
+      new ListStateDescriptor<>(
+          "tlalign-handed-over-batches",
+          org.apache.flink.api.common.typeinfo.TypeInformation.of(TrainingBatch.class));
 
   /** Accumulator with the ids of every trained record, from the ledger, at the end of a run. */
   public static final String LEDGER_ACCUMULATOR = "tlalign-trained-record-ids";
@@ -65,7 +87,10 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   private final FaultInjection fault;
 
   private transient ListState<byte[]> chunksState;
+  private transient ListState<byte[]> legacyChunksState;
   private transient ListState<String> ledgerState;
+  private transient ArrayDeque<TrainingBatch> handedOver;
+  private transient ListState<TrainingBatch> handedOverState;
   private transient TrainingState restored;
   private transient List<String> restoredLedger;
   private transient TrainingCore core;
@@ -83,16 +108,37 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
 
   @Override
   public void initializeState(FunctionInitializationContext context) throws Exception {
-    chunksState = context.getOperatorStateStore().getListState(STATE_CHUNKS);
-    ledgerState = context.getOperatorStateStore().getListState(LEDGER);
+    var store = context.getOperatorStateStore();
+    chunksState = store.getUnionListState(TRAINING_STATE);
+    legacyChunksState = store.getListState(STATE_CHUNKS);
+    ledgerState = store.getListState(LEDGER);
     restoredLedger = new ArrayList<>();
+    handedOver = new ArrayDeque<>();
+    handedOverState = store.getListState(HANDED_OVER);
     if (context.isRestored()) {
+      handedOverState.get().forEach(handedOver::add);
       List<byte[]> chunks = new ArrayList<>();
       chunksState.get().forEach(chunks::add);
+      if (chunks.isEmpty()) {
+        legacyChunksState.get().forEach(chunks::add);
+      }
+      ledgerState.get().forEach(restoredLedger::add);
+      if (chunks.isEmpty()) {
+        ReplicaHandover handover = ReplicaHandover.read(store, settings.model().name());
+        if (handover != null) {
+          restored = handover.start();
+          restoredLedger.addAll(handover.ledger());
+          handedOver.addAll(handover.batches());
+          LOG.info(
+              "training resumes as one trainer from the consensus of {} replicas: {}",
+              handover.replicas(),
+              handover.describe());
+          return;
+        }
+      }
       restored =
           CheckpointedState.decode(
               chunks, settings.model().name(), RestoreSubject.streamingTrainer());
-      ledgerState.get().forEach(restoredLedger::add);
     }
   }
 
@@ -137,6 +183,14 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
 
   @Override
   public void processElement(TrainingBatch batch, Context ctx, Collector<TrainingMetric> out) {
+    // Batches the replicas held when their savepoint was taken come first, in batch order.
+    for (TrainingBatch b = handedOver.pollFirst(); b != null; b = handedOver.pollFirst()) {
+      train(b, out);
+    }
+    train(batch, out);
+  }
+
+  private void train(TrainingBatch batch, Collector<TrainingMetric> out) {
     StepOutcome outcome = core.step(batch);
     if (outcome.result().refused()) {
       refused.inc();
@@ -153,7 +207,9 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     chunksState.update(core.snapshot(context.getCheckpointId()));
+    legacyChunksState.clear();
     ledgerState.update(core.ledger().ids());
+    handedOverState.update(new ArrayList<>(handedOver));
   }
 
   @Override
@@ -175,7 +231,12 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   }
 
   /** For tests: the current session's state. */
-  TrainingState currentState() {
+  public TrainingState currentState() {
     return core.captureState();
+  }
+
+  /** For tests: the ids of the records trained (restored and handed over ones included). */
+  public List<String> trainedIds() {
+    return core.ledger().ids();
   }
 }

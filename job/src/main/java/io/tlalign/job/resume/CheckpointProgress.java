@@ -29,7 +29,10 @@ public final class CheckpointProgress {
 
   /** The operator-state names that hold a trainer's chunked {@link TrainingState}. */
   static final Set<String> STATE_NAMES =
-      Set.of("tlalign-training-state-chunks", "tlalign-replica-state-chunks");
+      Set.of(
+          "tlalign-training-state",
+          "tlalign-training-state-chunks",
+          "tlalign-replica-state-chunks");
 
   private CheckpointProgress() {}
 

@@ -399,6 +399,16 @@ public final class TlAlignOptions {
               "With tlalign.sync.apply=updates: the outer optimizer's Nesterov momentum, in [0, 1)"
                   + " (DiLoCo: 0.9). Its buffer is part of every replica's checkpointed state.");
 
+  public static final ConfigOption<String> REPLICAS_UID =
+      key("tlalign.replicas.uid")
+          .stringType()
+          .defaultValue("train")
+          .withDescription(
+              "The replicas' operator uid. The default, train, is the single trainer's, so a"
+                  + " savepoint moves between 1 and P replicas. Checkpoints of replicas from before"
+                  + " this option hold their state under train-replicas: set that to restore them"
+                  + " (with tlalign.sync.exchange=broadcast).");
+
   public static final ConfigOption<String> SYNC_EXCHANGE =
       key("tlalign.sync.exchange")
           .stringType()

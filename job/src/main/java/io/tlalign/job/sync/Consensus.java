@@ -362,6 +362,28 @@ public final class Consensus {
         .build();
   }
 
+  /**
+   * A single trainer's state as a rescale point: one replica, epoch 0, and the round its step would
+   * be under {@code sync} (the step itself under gradients, else step / K), so the replicas' first
+   * rounds follow on.
+   */
+  public static TrainingState pointOfSingleTrainer(TrainingState state, SyncSettings sync) {
+    long round =
+        sync.rule() == SyncRule.GRADIENTS ? state.step() : state.step() / sync.everySteps();
+    return TrainingState.builder()
+        .setPreset(state.preset())
+        .setStep(state.step())
+        .setParameters(state.parameters())
+        .optRefusedSteps(state.refusedSteps())
+        .optRngState(state.rngState())
+        .optOptimizer(state.optimizer())
+        .optMetadata(state.metadata())
+        .optMetadata(META_ROUND, Long.toString(round))
+        .optMetadata(META_EPOCH, "0")
+        .optMetadata(META_REPLICAS, "1")
+        .build();
+  }
+
   /** The outer momentum as a part for the rescale point, or null when there is none. */
   public TrainingState momentumPart(String preset, int epochNumber) {
     if (momentum == null) {

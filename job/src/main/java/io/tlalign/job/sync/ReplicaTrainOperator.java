@@ -109,47 +109,47 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   private static final long NONE = -1;
 
-  static final ListStateDescriptor<byte[]> STATE_CHUNKS =
+  public static final ListStateDescriptor<byte[]> STATE_CHUNKS =
       new ListStateDescriptor<>(
           "tlalign-replica-state-chunks", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-  static final ListStateDescriptor<String> LEDGER =
+  public static final ListStateDescriptor<String> LEDGER =
       new ListStateDescriptor<>("tlalign-replica-trained-ids", String.class);
-  static final ListStateDescriptor<String> SYNC_LEDGER =
+  public static final ListStateDescriptor<String> SYNC_LEDGER =
       new ListStateDescriptor<>("tlalign-replica-sync-ledger", String.class);
-  static final ListStateDescriptor<TrainingBatch> BUFFER =
+  public static final ListStateDescriptor<TrainingBatch> BUFFER =
       new ListStateDescriptor<>(
           "tlalign-replica-buffered-batches", TypeInformation.of(TrainingBatch.class));
-  static final ListStateDescriptor<byte[]> SYNC_MESSAGES =
+  public static final ListStateDescriptor<byte[]> SYNC_MESSAGES =
       new ListStateDescriptor<>(
           "tlalign-replica-sync-messages", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
-  static final ListStateDescriptor<byte[]> CONSENSUS_CHUNKS =
+  public static final ListStateDescriptor<byte[]> CONSENSUS_CHUNKS =
       new ListStateDescriptor<>(
           "tlalign-replica-consensus-chunks",
           PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-  static final ListStateDescriptor<byte[]> ANCHOR_CHUNKS =
+  public static final ListStateDescriptor<byte[]> ANCHOR_CHUNKS =
       new ListStateDescriptor<>(
           "tlalign-replica-anchor-chunks", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-  static final ListStateDescriptor<byte[]> OUTER_MOMENTUM_CHUNKS =
+  public static final ListStateDescriptor<byte[]> OUTER_MOMENTUM_CHUNKS =
       new ListStateDescriptor<>(
           "tlalign-replica-outer-momentum-chunks",
           PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
   /** Sharded: the scatter messages of rounds this replica has not reduced yet (its shard). */
-  static final ListStateDescriptor<byte[]> SCATTER_MESSAGES =
+  public static final ListStateDescriptor<byte[]> SCATTER_MESSAGES =
       new ListStateDescriptor<>(
           "tlalign-replica-scatter-messages",
           PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
   /** Sharded: the reducer's floor and whether it reduced the final round (0 or 1). */
-  static final ListStateDescriptor<Long> REDUCER_POSITION =
+  public static final ListStateDescriptor<Long> REDUCER_POSITION =
       new ListStateDescriptor<>("tlalign-replica-reducer-position", Types.LONG);
 
   /**
    * Sharded, under delta and updates: this replica's own contributions to rounds not yet applied,
    * which it needs to apply them and no longer reads back from the topic.
    */
-  static final ListStateDescriptor<byte[]> OWN_CONTRIBUTIONS =
+  public static final ListStateDescriptor<byte[]> OWN_CONTRIBUTIONS =
       new ListStateDescriptor<>(
           "tlalign-replica-own-contributions",
           PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
@@ -161,30 +161,41 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
    * only (union state, so every new replica receives it): the consensus parameters with replica 0's
    * moments, at the consensus step, with the round, epoch and replica count in its metadata.
    */
-  static final ListStateDescriptor<byte[]> RESCALE_POINT =
+  public static final ListStateDescriptor<byte[]> RESCALE_POINT =
       new ListStateDescriptor<>(
           "tlalign-replica-rescale-point", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
   /** The outer optimizer's momentum for the rescale point (updates with momentum), replica 0. */
-  static final ListStateDescriptor<byte[]> RESCALE_MOMENTUM =
+  public static final ListStateDescriptor<byte[]> RESCALE_MOMENTUM =
       new ListStateDescriptor<>(
           "tlalign-replica-rescale-momentum",
           PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
   /** Under gradients: the batch of the pending step, retrained after a rescale. */
-  static final ListStateDescriptor<TrainingBatch> PENDING_BATCH =
+  public static final ListStateDescriptor<TrainingBatch> PENDING_BATCH =
       new ListStateDescriptor<>(
           "tlalign-replica-pending-batch", TypeInformation.of(TrainingBatch.class));
 
-  static final ListStateDescriptor<PendingStep> PENDING =
+  public static final ListStateDescriptor<PendingStep> PENDING =
       new ListStateDescriptor<>(
           "tlalign-replica-pending-step", TypeInformation.of(PendingStep.class));
+
+  /** The byte-valued split states of a replica, for a single trainer that takes over. */
+  static final List<ListStateDescriptor<byte[]>> BYTE_STATES =
+      List.of(
+          STATE_CHUNKS,
+          SYNC_MESSAGES,
+          CONSENSUS_CHUNKS,
+          ANCHOR_CHUNKS,
+          OUTER_MOMENTUM_CHUNKS,
+          SCATTER_MESSAGES,
+          OWN_CONTRIBUTIONS);
 
   /** A POJO type (a Java record, serialized by field name), never a Kryo generic type. */
   static final TypeInformation<ReplicaProgress> PROGRESS_TYPE =
       TypeInformation.of(ReplicaProgress.class);
 
-  static final ListStateDescriptor<ReplicaProgress> PROGRESS =
+  public static final ListStateDescriptor<ReplicaProgress> PROGRESS =
       new ListStateDescriptor<>("tlalign-replica-progress-v2", PROGRESS_TYPE);
 
   /**
@@ -247,6 +258,9 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
   private transient ListState<byte[]> rescalePointState;
   private transient ListState<byte[]> rescaleMomentumState;
   private transient ListState<TrainingBatch> pendingBatchState;
+  private transient ListState<byte[]> singleTrainerState;
+  private transient ListState<String> singleTrainerLedger;
+  private transient ListState<TrainingBatch> singleTrainerHandedOver;
   private transient Double lastRoundLatencyMs;
 
   private transient ListAccumulator<String> syncLedgerAccumulator;
@@ -291,6 +305,10 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     rescalePointState = store.getUnionListState(RESCALE_POINT);
     rescaleMomentumState = store.getUnionListState(RESCALE_MOMENTUM);
     pendingBatchState = store.getListState(PENDING_BATCH);
+    // A single trainer's state, under the same operator uid, when the job ran with one replica.
+    singleTrainerState = store.getUnionListState(TrainFunction.TRAINING_STATE);
+    singleTrainerLedger = store.getListState(TrainFunction.LEDGER);
+    singleTrainerHandedOver = store.getListState(TrainFunction.HANDED_OVER);
     replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     if (parallelism != sync.replicas()) {
@@ -430,7 +448,12 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       throws Exception {
     List<byte[]> point = new ArrayList<>();
     rescalePointState.get().forEach(point::add);
-    int oldReplicas = entries.isEmpty() ? -1 : entries.get(0).replicas();
+    boolean fromSingleTrainer = false;
+    if (point.isEmpty() && entries.isEmpty()) {
+      singleTrainerState.get().forEach(point::add);
+      fromSingleTrainer = !point.isEmpty();
+    }
+    int oldReplicas = fromSingleTrainer ? 1 : entries.isEmpty() ? -1 : entries.get(0).replicas();
     if (point.isEmpty()) {
       throw new IllegalStateException(
           "replica "
@@ -459,6 +482,14 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       }
     }
     rescalePoint = CheckpointedState.decode(point, settings.model().name(), subject);
+    if (fromSingleTrainer) {
+      rescalePoint = Consensus.pointOfSingleTrainer(rescalePoint, sync);
+      singleTrainerLedger.get().forEach(restoredLedger::add);
+      singleTrainerHandedOver.get().forEach(buffer::add);
+      singleTrainerState.clear();
+      singleTrainerLedger.clear();
+      singleTrainerHandedOver.clear();
+    }
     List<byte[]> momentum = new ArrayList<>();
     rescaleMomentumState.get().forEach(momentum::add);
     rescaleMomentum =
@@ -474,7 +505,8 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     restored = rescalePoint;
     ledgerState.get().forEach(restoredLedger::add);
     syncLedgerState.get().forEach(syncLedger::add);
-    List<TrainingBatch> batches = new ArrayList<>();
+    List<TrainingBatch> batches = new ArrayList<>(buffer);
+    buffer.clear();
     bufferState.get().forEach(batches::add);
     pendingBatchState.get().forEach(batches::add); // trained under no round yet: train again here
     batches.sort(java.util.Comparator.comparingLong(b -> b.batchIndex));
