@@ -78,7 +78,10 @@ public record ReplicaProgress(
               + replica
               + " of "
               + replicas
-              + "; changing tlalign.replicas needs a fresh start (or the old value)");
+              + ", in a checkpoint without a rescale point (written before rescaling existed):"
+              + " restore it with tlalign.replicas="
+              + replicas
+              + ", or start fresh");
     }
   }
 }

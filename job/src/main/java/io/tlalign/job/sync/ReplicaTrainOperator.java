@@ -419,19 +419,8 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
     }
     List<Long> legacy = new ArrayList<>();
     legacyProgressState.get().forEach(legacy::add);
-    if (legacy.isEmpty()) {
-      return List.of();
-    }
-    if (legacy.size() != ReplicaProgress.LEGACY_LONGS) {
-      throw new IllegalStateException(
-          "replica "
-              + replica
-              + " was handed "
-              + legacy.size()
-              + " values of a previous version's progress; a checkpoint of that version restores"
-              + " only with the tlalign.replicas it was taken with");
-    }
-    return List.of(ReplicaProgress.fromLegacyLongs(legacy));
+    // A checkpoint of the previous version has no rescale point: it restores at its own count.
+    return legacy.isEmpty() ? List.of() : List.of(ReplicaProgress.fromLegacyLongs(legacy));
   }
 
   /**
@@ -454,6 +443,12 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       fromSingleTrainer = !point.isEmpty();
     }
     int oldReplicas = fromSingleTrainer ? 1 : entries.isEmpty() ? -1 : entries.get(0).replicas();
+    if (point.isEmpty() && entries.isEmpty()) {
+      throw CheckpointedState.missing(subject);
+    }
+    if (point.isEmpty() && entries.size() == 1) {
+      entries.get(0).requireReplica(replica, sync.replicas()); // names both, and the fix
+    }
     if (point.isEmpty()) {
       throw new IllegalStateException(
           "replica "
@@ -1253,6 +1248,10 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   @Override
   public void finish() throws Exception {
+    if (traffic == null || consensus == null) { // never opened: nothing to report
+      super.finish();
+      return;
+    }
     traffic.add(
         "replica="
             + replica

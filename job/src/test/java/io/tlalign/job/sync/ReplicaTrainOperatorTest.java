@@ -52,6 +52,10 @@ class ReplicaTrainOperatorTest {
     Run(SyncSettings sync, OperatorSubtaskState restoreFrom) throws Exception {
       operator = new ReplicaTrainOperator(TinyTraining.settings(), sync, null, FaultInjection.NONE);
       harness = new TwoInputStreamOperatorTestHarness<>(operator);
+      // With its consensus, anchor, momentum and rescale point a replica's state passes 5 MB.
+      harness.setStateBackend(new org.apache.flink.runtime.state.hashmap.HashMapStateBackend());
+      harness.setCheckpointStorage(
+          new org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage(64 << 20));
       try {
         harness.setup();
         if (restoreFrom != null) {

@@ -170,7 +170,7 @@ class RescaleTest {
                     snapshots[1].getManagedOperatorState().asList()))
             .build();
     assertThatThrownBy(() -> new ReplicaHarness(0, withoutPoint, sync(3, rule, 2, 1)))
-        .hasStackTraceContaining("holds no rescale point")
+        .hasStackTraceContaining("without a rescale point")
         .hasStackTraceContaining("tlalign.replicas");
   }
 
