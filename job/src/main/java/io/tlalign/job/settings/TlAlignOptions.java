@@ -430,7 +430,8 @@ public final class TlAlignOptions {
           .withDescription(
               "How long a replica waits for a round before it logs a warning naming the replicas"
                   + " (and, sharded, the shard reducers) it still waits for; repeated at each"
-                  + " doubling of the wait. Reporting never changes what is applied.");
+                  + " doubling of the wait. Reporting never changes what is applied. Unset: 60 s or"
+                  + " four checkpoint intervals, whichever is longer.");
 
   public static final ConfigOption<Boolean> SYNC_AVERAGE_MOMENTS =
       key("tlalign.sync.average-moments")

@@ -176,6 +176,19 @@ public record SyncSettings(
         c.get(TlAlignOptions.SYNC_OUTER_MOMENTUM),
         c.get(TlAlignOptions.FAULT_REPLICA),
         SyncExchange.parse(c.get(TlAlignOptions.SYNC_EXCHANGE)),
-        c.get(TlAlignOptions.SYNC_STALL_WARN).toMillis());
+        stallWarnMs(c));
+  }
+
+  /**
+   * The stall warning: as set, else a minute or four checkpoint intervals, whichever is longer (a
+   * sharded round takes two checkpoints, so a shorter default would warn about every round).
+   */
+  static long stallWarnMs(ReadableConfig c) {
+    return c.getOptional(TlAlignOptions.SYNC_STALL_WARN)
+        .map(java.time.Duration::toMillis)
+        .orElse(
+            Math.max(
+                TlAlignOptions.SYNC_STALL_WARN.defaultValue().toMillis(),
+                4 * c.get(TlAlignOptions.CHECKPOINT_INTERVAL).toMillis()));
   }
 }

@@ -7,13 +7,10 @@ import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.train.TinyTraining;
 import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
@@ -87,12 +84,12 @@ class RescaleTest {
       // Every new replica starts from the consensus of the last round applied before.
       List<NamedTensor> expected = null;
       if (rule == SyncRule.REPLACE) {
-        expected = unflat(meanOfRound(scattered, consensusRound, from));
+        expected = unflat(ScatteredRounds.mean(scattered, consensusRound, from));
       } else if (rule == SyncRule.UPDATES) {
         // Plain averaging of updates (outer lr 1, momentum 0): C_q = C_(q-1) + mean update of q.
-        float[] c = flat(layout());
+        float[] c = ScatteredRounds.flat(layout());
         for (long q = 1; q <= consensusRound; q++) {
-          float[] d = meanOfRound(scattered, q, from);
+          float[] d = ScatteredRounds.mean(scattered, q, from);
           for (int i = 0; i < c.length; i++) {
             c[i] = c[i] + d[i];
           }
@@ -174,50 +171,6 @@ class RescaleTest {
         .hasStackTraceContaining("tlalign.replicas");
   }
 
-  /** Round {@code round}'s mean, joined by the test from the replicas' scattered shards. */
-  private static float[] meanOfRound(List<byte[]> messages, long round, int replicas)
-      throws Exception {
-    Map<Integer, TreeMap<Integer, TreeMap<Integer, byte[]>>> byReplica = new TreeMap<>();
-    for (byte[] m : messages) {
-      SyncChunk c = SyncChunk.decode(m);
-      if (c.round() != round || c.phase() != io.tlalign.schemas.SyncPhase.SCATTER) {
-        continue;
-      }
-      byReplica
-          .computeIfAbsent(c.replica(), k -> new TreeMap<>())
-          .computeIfAbsent(c.shard(), k -> new TreeMap<>())
-          .put(c.index(), c.data());
-    }
-    assertThat(byReplica).hasSize(replicas);
-    float[] sum = null;
-    for (var shards : byReplica.values()) {
-      List<Float> values = new ArrayList<>();
-      for (var chunks : shards.values()) {
-        ByteArrayOutputStream payload = new ByteArrayOutputStream();
-        for (byte[] data : chunks.values()) {
-          payload.write(data);
-        }
-        for (float f : TrainingState.fromBytes(payload.toByteArray()).parameters().get(0).data()) {
-          values.add(f);
-        }
-      }
-      if (sum == null) {
-        sum = new float[values.size()];
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] = values.get(i);
-        }
-      } else {
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] += values.get(i);
-        }
-      }
-    }
-    for (int i = 0; i < sum.length; i++) {
-      sum[i] /= replicas;
-    }
-    return sum;
-  }
-
   private static List<NamedTensor> layout() throws Exception {
     try (var session = TinyTraining.settings().openSession(-1, null)) {
       return session.captureState().parameters();
@@ -234,20 +187,6 @@ class RescaleTest {
       out.add(new NamedTensor(t.name(), t.shape(), d));
     }
     assertThat(at).isEqualTo(flat.length);
-    return out;
-  }
-
-  private static float[] flat(List<NamedTensor> tensors) {
-    int n = 0;
-    for (NamedTensor t : tensors) {
-      n += t.data().length;
-    }
-    float[] out = new float[n];
-    int at = 0;
-    for (NamedTensor t : tensors) {
-      System.arraycopy(t.data(), 0, out, at, t.data().length);
-      at += t.data().length;
-    }
     return out;
   }
 }

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.train.TinyTraining;
-import io.tlalign.model.state.NamedTensor;
 import io.tlalign.model.state.TrainingState;
-import io.tlalign.schemas.SyncPhase;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,11 +72,11 @@ class ShardedRoundTest {
           assertThat(scattered).as("no round after an odd step").isEmpty();
           continue;
         }
-        float[] expected = meanOfScattered(scattered, 3);
+        float[] expected = ScatteredRounds.mean(scattered, step / 2, 3);
         for (ReplicaHarness r : replicas) {
           TrainingState s = r.operator.currentState();
           assertThat(s.step()).isEqualTo(step);
-          assertThat(flat(s.parameters()))
+          assertThat(ScatteredRounds.flat(s.parameters()))
               .as("replica %d after round %d", r.index, step / 2)
               .isEqualTo(expected);
         }
@@ -87,68 +84,6 @@ class ShardedRoundTest {
     } finally {
       closeAll(replicas);
     }
-  }
-
-  /**
-   * The mean the test computes itself: each replica's contribution joined from its scatter messages
-   * (chunks in index order, shards in shard order), summed in replica order in float and divided by
-   * P, as {@link ReplicaAverage} documents.
-   */
-  private static float[] meanOfScattered(List<byte[]> messages, int replicas) throws Exception {
-    Map<Integer, TreeMap<Integer, TreeMap<Integer, byte[]>>> byReplica = new TreeMap<>();
-    for (byte[] m : messages) {
-      SyncChunk c = SyncChunk.decode(m);
-      assertThat(c.phase()).isEqualTo(SyncPhase.SCATTER);
-      byReplica
-          .computeIfAbsent(c.replica(), k -> new TreeMap<>())
-          .computeIfAbsent(c.shard(), k -> new TreeMap<>())
-          .put(c.index(), c.data());
-    }
-    assertThat(byReplica).hasSize(replicas);
-    float[] sum = null;
-    for (var shards : byReplica.values()) {
-      assertThat(shards).hasSize(replicas);
-      ByteArrayOutputStream vector = new ByteArrayOutputStream();
-      List<Float> values = new ArrayList<>();
-      for (var chunks : shards.values()) {
-        ByteArrayOutputStream payload = new ByteArrayOutputStream();
-        for (byte[] data : chunks.values()) {
-          payload.write(data);
-        }
-        for (float f : TrainingState.fromBytes(payload.toByteArray()).parameters().get(0).data()) {
-          values.add(f);
-        }
-      }
-      vector.close();
-      if (sum == null) {
-        sum = new float[values.size()];
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] = values.get(i);
-        }
-      } else {
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] += values.get(i);
-        }
-      }
-    }
-    for (int i = 0; i < sum.length; i++) {
-      sum[i] /= replicas;
-    }
-    return sum;
-  }
-
-  private static float[] flat(List<NamedTensor> tensors) {
-    int n = 0;
-    for (NamedTensor t : tensors) {
-      n += t.data().length;
-    }
-    float[] out = new float[n];
-    int at = 0;
-    for (NamedTensor t : tensors) {
-      System.arraycopy(t.data(), 0, out, at, t.data().length);
-      at += t.data().length;
-    }
-    return out;
   }
 
   @ParameterizedTest(name = "{0} K={1} S={2} outer {3}/{4}")
