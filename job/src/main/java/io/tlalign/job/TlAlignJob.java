@@ -19,6 +19,7 @@ import io.tlalign.job.records.TrainingImage;
 import io.tlalign.job.settings.KafkaClients;
 import io.tlalign.job.settings.TlAlignOptions;
 import io.tlalign.job.settings.TrainerSettings;
+import io.tlalign.job.sync.ReplicaHandover;
 import io.tlalign.job.sync.ReplicaPartitioner;
 import io.tlalign.job.sync.ReplicaTrainOperator;
 import io.tlalign.job.sync.SyncSettings;
@@ -151,8 +152,11 @@ public final class TlAlignJob {
                     conf.get(TlAlignOptions.BATCH_SIZE),
                     mixer,
                     fault(conf, "pairing", TlAlignOptions.FAULT_PAIRING_AT_BATCH)))
+            // Parallelism 1 (one batch order), but no max parallelism of 1: the single trainer
+            // is chained to it, and its state (max parallelism included) must restore into P
+            // replicas. A checkpoint that recorded 1 restores as before: Flink takes a restored
+            // max parallelism where none is set.
             .setParallelism(1)
-            .setMaxParallelism(1)
             .uid("pair-and-cutmix");
 
     ModelPublisher.Factory publisher =
@@ -173,9 +177,9 @@ public final class TlAlignJob {
                     new TrainFunction(
                         settings,
                         publisher,
-                        fault(conf, "train", TlAlignOptions.FAULT_TRAIN_AT_STEP)))
+                        fault(conf, "train", TlAlignOptions.FAULT_TRAIN_AT_STEP),
+                        ReplicaHandover.TAKE_OVER))
                 .setParallelism(1)
-                .setMaxParallelism(1)
                 .uid("train")
                 .name("train");
 

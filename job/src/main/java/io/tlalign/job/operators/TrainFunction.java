@@ -3,7 +3,6 @@ package io.tlalign.job.operators;
 import io.tlalign.job.publish.ModelPublisher;
 import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.settings.TrainerSettings;
-import io.tlalign.job.sync.ReplicaHandover;
 import io.tlalign.job.train.CheckpointedState;
 import io.tlalign.job.train.ModelPublication;
 import io.tlalign.job.train.RestoreSubject;
@@ -70,7 +69,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   public static final ListStateDescriptor<String> LEDGER =
       new ListStateDescriptor<>("tlalign-trained-record-ids", String.class);
 
-  /** Batches handed over by replicas (see {@link ReplicaHandover}) and not trained yet. */
+  /** Batches handed over by another trainer (see {@link TakeOver}) and not trained yet. */
   public static final ListStateDescriptor<TrainingBatch> HANDED_OVER =
       new ListStateDescriptor<>(
           "tlalign-handed-over-batches",
@@ -85,12 +84,14 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
   private final TrainerSettings settings;
   private final ModelPublisher.Factory publisherFactory;
   private final FaultInjection fault;
+  private final TakeOver takeOver;
 
   private transient ListState<byte[]> chunksState;
   private transient ListState<byte[]> legacyChunksState;
   private transient ListState<String> ledgerState;
   private transient ArrayDeque<TrainingBatch> handedOver;
   private transient ListState<TrainingBatch> handedOverState;
+  private transient List<TrainingMetric> pendingMetrics;
   private transient TrainingState restored;
   private transient List<String> restoredLedger;
   private transient TrainingCore core;
@@ -101,9 +102,22 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
 
   public TrainFunction(
       TrainerSettings settings, ModelPublisher.Factory publisherFactory, FaultInjection fault) {
+    this(settings, publisherFactory, fault, TakeOver.NONE);
+  }
+
+  /**
+   * @param takeOver how to continue from another trainer's checkpoint under this uid (the
+   *     replicas'), when it holds no state of this trainer's own
+   */
+  public TrainFunction(
+      TrainerSettings settings,
+      ModelPublisher.Factory publisherFactory,
+      FaultInjection fault,
+      TakeOver takeOver) {
     this.settings = settings;
     this.publisherFactory = publisherFactory;
     this.fault = fault;
+    this.takeOver = takeOver;
   }
 
   @Override
@@ -124,15 +138,12 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
       }
       ledgerState.get().forEach(restoredLedger::add);
       if (chunks.isEmpty()) {
-        ReplicaHandover handover = ReplicaHandover.read(store, settings.model().name());
-        if (handover != null) {
-          restored = handover.start();
-          restoredLedger.addAll(handover.ledger());
-          handedOver.addAll(handover.batches());
-          LOG.info(
-              "training resumes as one trainer from the consensus of {} replicas: {}",
-              handover.replicas(),
-              handover.describe());
+        TakeOver.Taken taken = takeOver.read(store, settings.model().name());
+        if (taken != null) {
+          restored = taken.start();
+          restoredLedger.addAll(taken.ledger());
+          handedOver.addAll(taken.batches());
+          LOG.info("training resumes as one trainer: {}", taken.description());
           return;
         }
       }
@@ -179,18 +190,32 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
     metrics.gauge("loss", core::lastLoss);
     metrics.gauge("imagesPerSecond", core::imagesPerSecond);
     metrics.gauge("step", core::stepCount);
+    // Batches the replicas held when their savepoint was taken are trained first, in batch order,
+    // now: no further batch may ever come (the replicas may have held the last ones). Their
+    // metrics go out with the next batch's.
+    pendingMetrics = new ArrayList<>();
+    for (TrainingBatch b = handedOver.pollFirst(); b != null; b = handedOver.pollFirst()) {
+      TrainingMetric m = train(b);
+      if (m != null) {
+        pendingMetrics.add(m);
+      }
+    }
   }
 
   @Override
   public void processElement(TrainingBatch batch, Context ctx, Collector<TrainingMetric> out) {
-    // Batches the replicas held when their savepoint was taken come first, in batch order.
-    for (TrainingBatch b = handedOver.pollFirst(); b != null; b = handedOver.pollFirst()) {
-      train(b, out);
+    if (!pendingMetrics.isEmpty()) {
+      pendingMetrics.forEach(out::collect);
+      pendingMetrics.clear();
     }
-    train(batch, out);
+    TrainingMetric m = train(batch);
+    if (m != null) {
+      out.collect(m);
+    }
   }
 
-  private void train(TrainingBatch batch, Collector<TrainingMetric> out) {
+  /** Trains one batch; its metric, or null when none is due. */
+  private TrainingMetric train(TrainingBatch batch) {
     StepOutcome outcome = core.step(batch);
     if (outcome.result().refused()) {
       refused.inc();
@@ -199,9 +224,7 @@ public final class TrainFunction extends ProcessFunction<TrainingBatch, Training
       images.inc(outcome.trainedImages());
       finalStep.add(outcome.result().step());
     }
-    if (outcome.metric() != null) {
-      out.collect(outcome.metric());
-    }
+    return outcome.metric();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.tlalign.job.sync;
 
+import io.tlalign.job.operators.TakeOver;
 import io.tlalign.job.records.TrainingBatch;
 import io.tlalign.job.train.CheckpointedState;
 import io.tlalign.job.train.RestoreSubject;
@@ -16,21 +17,20 @@ import org.apache.flink.api.common.state.OperatorStateStore;
  * point (the consensus with replica 0's moments), every replica's ledger, and the batches the
  * replicas held, buffered or waiting for their round, in batch order. The replicas' state is
  * cleared once read, so the single trainer's checkpoints do not carry it on.
- *
- * @param start where training continues
- * @param ledger the records the replicas trained
- * @param batches the batches they had not trained, in batch order
- * @param replicas P of the replicas' run
  */
-public record ReplicaHandover(
-    TrainingState start, List<String> ledger, List<TrainingBatch> batches, int replicas) {
+public final class ReplicaHandover {
+
+  private ReplicaHandover() {}
+
+  /** The single trainer's way to take over a replicas' checkpoint. */
+  public static final TakeOver TAKE_OVER = ReplicaHandover::read;
 
   /**
    * The replicas' handover in {@code store}, or null when it holds no rescale point.
    *
    * @throws Exception when the state cannot be read; a damaged rescale point is refused by name
    */
-  public static ReplicaHandover read(OperatorStateStore store, String preset) throws Exception {
+  public static TakeOver.Taken read(OperatorStateStore store, String preset) throws Exception {
     ListState<byte[]> point = store.getUnionListState(ReplicaTrainOperator.RESCALE_POINT);
     List<byte[]> chunks = new ArrayList<>();
     point.get().forEach(chunks::add);
@@ -56,23 +56,20 @@ public record ReplicaHandover(
     store.getListState(ReplicaTrainOperator.PENDING).clear();
     store.getListState(ReplicaTrainOperator.PROGRESS).clear();
     store.getListState(ReplicaTrainOperator.REDUCER_POSITION).clear();
-    return new ReplicaHandover(
+    return new TakeOver.Taken(
         start,
         ledger,
         batches,
-        Integer.parseInt(start.metadata().getOrDefault(Consensus.META_REPLICAS, "0")));
-  }
-
-  /** For the log: where it continues from. */
-  public String describe() {
-    return "round "
-        + Consensus.roundOf(start)
-        + ", step "
-        + start.step()
-        + ", "
-        + ledger.size()
-        + " records trained, "
-        + batches.size()
-        + " batches handed over";
+        "from the consensus of "
+            + start.metadata().getOrDefault(Consensus.META_REPLICAS, "?")
+            + " replicas (round "
+            + Consensus.roundOf(start)
+            + ", step "
+            + start.step()
+            + "), AdamW moments of replica 0, "
+            + ledger.size()
+            + " records trained, "
+            + batches.size()
+            + " batches handed over");
   }
 }

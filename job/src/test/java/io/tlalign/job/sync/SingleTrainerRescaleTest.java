@@ -69,6 +69,7 @@ class SingleTrainerRescaleTest {
     // (steps 9 and 10, publishing round 5 and waiting for it) and holds 15 unbuffered.
     OperatorSubtaskState[] two = new OperatorSubtaskState[2];
     TrainingState roundAverage;
+    TrainingState replica0;
     List<ReplicaHarness> replicas = new ArrayList<>();
     try {
       for (int r = 0; r < 2; r++) {
@@ -101,6 +102,7 @@ class SingleTrainerRescaleTest {
       assertThat(replicas.get(0).operator.progress().awaiting()).isEqualTo(5);
       roundAverage = replicas.get(1).operator.currentState();
       assertThat(roundAverage.step()).as("replica 1 right after round 4").isEqualTo(8);
+      replica0 = replicas.get(0).operator.currentState();
       for (int r = 0; r < 2; r++) {
         two[r] = replicas.get(r).harness.snapshot(2L, 2L);
       }
@@ -113,15 +115,34 @@ class SingleTrainerRescaleTest {
     // Life 3: one trainer again, from the consensus (round 4's average, which replica 1 held),
     // with batch 15 handed over; then the batches nobody trained yet, 12 and 14.
     OperatorSubtaskState packed = AbstractStreamOperatorTestHarness.repackageState(two);
-    TrainFunction third = new TrainFunction(TinyTraining.settings(), null, FaultInjection.NONE);
+    TrainFunction third =
+        new TrainFunction(
+            TinyTraining.settings(), null, FaultInjection.NONE, ReplicaHandover.TAKE_OVER);
     try (var h =
         single(
             third,
             AbstractStreamOperatorTestHarness.repartitionOperatorState(
                 packed, MAX_PARALLELISM, 2, 1, 0))) {
-      TrainingState start = third.currentState();
-      assertThat(start.parameters()).isEqualTo(roundAverage.parameters());
-      assertThat(start.step()).isEqualTo(8);
+      // It trained the handed-over batch 15 on opening (no batch may ever come after): as a
+      // session started from the consensus with replica 0's moments at step 8 does.
+      TrainingState consensus =
+          TrainingState.builder()
+              .setPreset(roundAverage.preset())
+              .setStep(8)
+              .setParameters(roundAverage.parameters())
+              .optRngState(replica0.rngState())
+              .optOptimizer(
+                  new io.tlalign.model.state.OptimizerState(
+                      8, replica0.firstMoments(), replica0.secondMoments()))
+              .build();
+      try (var session = TinyTraining.settings().openSession(-1, consensus)) {
+        session.step(batches.get(15).toMixedBatch());
+        TrainingState expected = session.captureState();
+        TrainingState opened = third.currentState();
+        assertThat(opened.step()).isEqualTo(9);
+        assertThat(opened.parameters()).isEqualTo(expected.parameters());
+        assertThat(opened.firstMoments()).isEqualTo(expected.firstMoments());
+      }
       for (int i : new int[] {12, 14}) {
         h.processElement(new StreamRecord<>(batches.get(i)));
       }
