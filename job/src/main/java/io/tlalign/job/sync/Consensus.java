@@ -312,12 +312,17 @@ public final class Consensus {
   }
 
   private TrainingState part(String preset, String name, List<NamedTensor> tensors) {
+    return part(preset, name, tensors, epoch);
+  }
+
+  private TrainingState part(
+      String preset, String name, List<NamedTensor> tensors, int epochNumber) {
     return TrainingState.builder()
         .setPreset(preset)
         .setStep(step)
         .setParameters(tensors)
         .optMetadata(META_ROUND, Long.toString(round))
-        .optMetadata(META_EPOCH, Integer.toString(epoch))
+        .optMetadata(META_EPOCH, Integer.toString(epochNumber))
         .optMetadata(META_EXCHANGE, exchange.optionValue())
         .optMetadata(META_PART, name)
         .build();
@@ -389,11 +394,7 @@ public final class Consensus {
     if (momentum == null) {
       return null;
     }
-    int saved = epoch;
-    epoch = epochNumber;
-    TrainingState part = part(preset, "momentum", momentum);
-    epoch = saved;
-    return part;
+    return part(preset, "momentum", momentum, epochNumber);
   }
 
   /**

@@ -623,11 +623,21 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
 
   @Override
   public void processElement2(StreamRecord<byte[]> element) {
-    bytesIn += element.getValue().length;
-    assembler.add(element.getValue());
+    byte[] message = element.getValue();
+    bytesIn += message.length;
+    // Decoded (and its CRC checked) once for both assemblers.
+    SyncChunk chunk;
+    CorruptSyncDataException failure = null;
+    try {
+      chunk = SyncChunk.decode(message);
+    } catch (CorruptSyncDataException e) {
+      chunk = e.chunk();
+      failure = e;
+    }
+    assembler.add(message, chunk, failure);
     List<String> reports = new ArrayList<>(assembler.drainReports());
-    if (reducer != null) {
-      reducer.add(element.getValue());
+    if (reducer != null && chunk != null) {
+      reducer.add(message, chunk, failure);
       reports.addAll(reducer.drainReports());
       for (ShardReducer.Reduced r : reducer.reduceReady()) {
         publishReduced(r);

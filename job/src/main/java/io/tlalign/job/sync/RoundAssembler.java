@@ -79,18 +79,34 @@ public final class RoundAssembler {
   /** Adds one message of the sync topic; messages of other runs are ignored. */
   public void add(byte[] message) {
     SyncChunk c;
+    CorruptSyncDataException failure = null;
     try {
       c = SyncChunk.decode(message);
     } catch (CorruptSyncDataException e) {
-      if (e.chunk() == null) {
-        reports.add("unreadable sync message ignored: " + e.getMessage());
+      c = e.chunk();
+      failure = e;
+    }
+    add(message, c, failure);
+  }
+
+  /**
+   * {@link #add(byte[])} for a message the caller decoded once for several assemblers.
+   *
+   * @param chunk what {@link SyncChunk#decode} returned, or the chunk its failure carries (null
+   *     when not even the header could be read)
+   * @param failure the decode's failure, or null
+   */
+  public void add(byte[] message, SyncChunk chunk, CorruptSyncDataException failure) {
+    SyncChunk c = chunk;
+    if (failure != null) {
+      if (c == null) {
+        reports.add("unreadable sync message ignored: " + failure.getMessage());
         return;
       }
-      c = e.chunk();
       if (ours(c) && c.round() > floor) {
         retained.add(new Retained(c.round(), message));
         track(c);
-        reject(c.round(), e.getMessage());
+        reject(c.round(), failure.getMessage());
       }
       return;
     }

@@ -46,6 +46,11 @@ final class ShardReducer {
     scatter.add(message);
   }
 
+  /** {@link #add(byte[])} for a message the caller decoded (see {@link RoundAssembler#add}). */
+  void add(byte[] message, SyncChunk chunk, CorruptSyncDataException failure) {
+    scatter.add(message, chunk, failure);
+  }
+
   /** Where the reducer stands, for operator state: rounds up to it are reduced, and the final. */
   long floor() {
     return scatter.floor();
