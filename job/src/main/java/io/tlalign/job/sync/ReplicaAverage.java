@@ -78,6 +78,15 @@ public final class ReplicaAverage {
     return out;
   }
 
+  /** The batches of gradient contributions together: the round's weight. */
+  static int totalBatch(List<TrainingState> contributions) {
+    int total = 0;
+    for (TrainingState c : contributions) {
+      total += batchSize(c);
+    }
+    return total;
+  }
+
   private static int batchSize(TrainingState gradients) {
     String b = gradients.metadata().get(Contribution.META_BATCH_SIZE);
     if (b == null) {

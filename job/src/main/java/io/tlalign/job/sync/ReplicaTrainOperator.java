@@ -937,21 +937,21 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
         }
       }
     }
-    List<NamedTensor> averaged = null;
-    if (refusal == null) {
-      averaged = ReplicaAverage.gradients(present);
-      if (averaged == null) {
-        refusal = "a replica's loss in round " + round + " was not finite";
-      }
+    RoundAverage average = refusal != null ? RoundAverage.refused(refusal) : null;
+    if (average == null) {
+      List<NamedTensor> averaged = ReplicaAverage.gradients(present);
+      average =
+          averaged == null
+              ? RoundAverage.refused("a replica's loss in round " + round + " was not finite")
+              : new RoundAverage(
+                  PayloadKind.GRADIENTS,
+                  round,
+                  averaged,
+                  null,
+                  ReplicaAverage.totalBatch(present),
+                  null);
     }
-    consensus.stepped(round);
-    if (own != null) {
-      report(core.applyGradients(own.local(), own.ids(), averaged, refusal));
-    } else if (averaged != null) {
-      // Not this replica's batch: the same update, nothing of its own to report or list.
-      core.applyGradients(trailing(present), new String[0], averaged, refusal);
-    }
-    note(round, refusal == null ? "step=" + core.stepCount() : "skipped: " + refusal);
+    applyGradientRound(round, own, average);
     return true;
   }
 
@@ -971,6 +971,16 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       average =
           RoundAverage.refused("the reducers sent " + average.kind().label() + ", not gradients");
     }
+    applyGradientRound(round, own, average);
+    return true;
+  }
+
+  /**
+   * Applies a gradient round, however its mean was found: this replica's pending step with it, or
+   * for a round of the others after this replica's input ended the same update with nothing of its
+   * own to report or list; a refused round is skipped alike by every replica.
+   */
+  private void applyGradientRound(long round, PendingStep own, RoundAverage average) {
     List<NamedTensor> averaged = average.applies() ? average.values() : null;
     consensus.stepped(round);
     if (own != null) {
@@ -984,7 +994,6 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
           null);
     }
     note(round, average.applies() ? "step=" + core.stepCount() : "skipped: " + average.refusal());
-    return true;
   }
 
   /** The mean of a complete gathered round, joined from the reducers' shards. */
@@ -998,15 +1007,6 @@ public final class ReplicaTrainOperator extends AbstractStreamOperator<TrainingM
       }
     }
     return RoundAverage.ofShards(shards, parameterLayout);
-  }
-
-  /** The local half a replica without a batch of its own in the round reports: the others'. */
-  private static LocalGradients trailing(List<TrainingState> present) {
-    int batch = 0;
-    for (TrainingState c : present) {
-      batch += Integer.parseInt(c.metadata().get(Contribution.META_BATCH_SIZE));
-    }
-    return new LocalGradients(-1, batch, Double.NaN, Double.NaN, Double.NaN, null, List.of());
   }
 
   /**

@@ -173,9 +173,7 @@ final class ShardReducer {
         if (mean == null) {
           return refusal(round, "a replica's loss in round " + round + " was not finite");
         }
-        for (TrainingState c : present) {
-          batch += Integer.parseInt(c.metadata().get(Contribution.META_BATCH_SIZE));
-        }
+        batch = ReplicaAverage.totalBatch(present);
       } else {
         mean = ReplicaAverage.mean(present.stream().map(TrainingState::parameters).toList());
       }
